@@ -1,0 +1,32 @@
+//! `quantsr`: render test sequences, upscale them, evaluate and benchmark the upscaler.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+
+/// Neural temporal upscaler for real-time rendering (wgpu).
+#[derive(Debug, Parser)]
+#[command(name = "quantsr", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the GPU adapter, its features and limits, and which rungs it can run.
+    Info(commands::info::InfoArgs),
+}
+
+fn main() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Info(args) => commands::info::run(&args),
+    };
+    if let Err(err) = result {
+        // One line a user can act on: the chain of contexts, outermost first.
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
+}

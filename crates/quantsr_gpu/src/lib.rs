@@ -1,0 +1,24 @@
+//! The GPU layer every quantsr crate stands on: opening a device on any adapter, loading and
+//! validating WGSL from `shaders/`, pipelines whose bind layouts are reflected from the shader,
+//! texture helpers for the exchange formats, and blocking readback for tests and tools.
+
+mod context;
+mod error;
+mod kernel;
+mod readback;
+pub mod selftest;
+mod shader;
+mod texture;
+
+pub use context::{Capabilities, GpuContext, GpuOptions, WANTED_FEATURES, test_gpu};
+pub use error::GpuError;
+pub use kernel::{ComputeKernel, workgroups, workgroups_2d};
+pub use readback::{TextureData, read_buffer, read_texture};
+pub use shader::{
+    SHADER_FILES, ValidatedShader, all_shader_features, load_shader, shader_file, validate_wgsl,
+};
+pub use texture::{
+    STORAGE_SAMPLED, UPLOADED, create_texture, create_texture_with_data, extent, texel_size,
+    upload_texture,
+};
+pub use wgpu;
