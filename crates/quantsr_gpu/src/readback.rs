@@ -66,6 +66,21 @@ impl TextureData {
 /// Copies the first mip of `texture` (which needs `COPY_SRC`) to the CPU.
 pub fn read_texture(ctx: &GpuContext, texture: &wgpu::Texture) -> Result<TextureData, GpuError> {
     let size = texture.size();
+    read_texture_rect(ctx, texture, [size.width, size.height])
+}
+
+/// Copies the top-left `size` texels of the first mip of `texture` to the CPU (inputs rendered
+/// into a sub-rectangle of a larger target, as with dynamic resolution).
+pub fn read_texture_rect(
+    ctx: &GpuContext,
+    texture: &wgpu::Texture,
+    rect: [u32; 2],
+) -> Result<TextureData, GpuError> {
+    let size = wgpu::Extent3d {
+        width: rect[0],
+        height: rect[1],
+        depth_or_array_layers: 1,
+    };
     let bpp = texel_size(texture.format());
     let row = size.width * bpp;
     let padded_row = row.next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT);
@@ -81,10 +96,7 @@ pub fn read_texture(ctx: &GpuContext, texture: &wgpu::Texture) -> Result<Texture
                 rows_per_image: Some(size.height),
             },
         },
-        wgpu::Extent3d {
-            depth_or_array_layers: 1,
-            ..size
-        },
+        size,
     );
     ctx.queue.submit([encoder.finish()]);
     let padded = map_blocking(ctx, &staging)?;
