@@ -11,7 +11,9 @@ struct Params {
     offset: vec2<f32>,
     // 1 for the first pass of a frame: overwrite instead of add.
     first: u32,
-    _pad: vec3<u32>,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

@@ -16,6 +16,8 @@ struct Cli {
 enum Command {
     /// Print the GPU adapter, its features and limits, and which rungs it can run.
     Info(commands::info::InfoArgs),
+    /// Render a built-in scene or a glTF file into a sequence with ground truth.
+    Render(commands::render::RenderArgs),
 }
 
 fn main() {
@@ -23,6 +25,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Info(args) => commands::info::run(&args),
+        Command::Render(args) => commands::render::run(&args),
     };
     if let Err(err) = result {
         // One line a user can act on: the chain of contexts, outermost first.

@@ -5,6 +5,7 @@
 mod builtin;
 mod camera;
 mod error;
+mod gltf_scene;
 mod mesh;
 mod renderer;
 mod scene;
@@ -14,6 +15,7 @@ pub mod texture;
 pub use builtin::{BUILTIN_SCENES, builtin_scene};
 pub use camera::{CameraPath, CameraPose, Keyframe, projection};
 pub use error::SceneError;
+pub use gltf_scene::load_gltf;
 pub use mesh::{Mesh, Vertex};
 pub use renderer::{
     COLOR_FORMAT, DEPTH_OUT_FORMAT, FrameRequest, InputTargets, MOTION_FORMAT, REACTIVE_FORMAT,

@@ -208,7 +208,9 @@ impl SceneRenderer {
             mag_filter: wgpu::FilterMode::Linear,
             min_filter: wgpu::FilterMode::Linear,
             mipmap_filter: wgpu::MipmapFilterMode::Linear,
-            anisotropy_clamp: 16,
+            // Trilinear only: lavapipe emulates anisotropic filtering so slowly (50x per frame)
+            // that sequences would take hours; the mip bias already keeps textures sharp.
+            anisotropy_clamp: 1,
             ..Default::default()
         });
         let material_groups = scene

@@ -76,7 +76,7 @@ pub fn render_sequence(
             options.ratio
         )));
     }
-    if options.frames == 0 || !(options.fps > 0.0) {
+    if options.frames == 0 || options.fps.is_nan() || options.fps <= 0.0 {
         return Err(SceneError::Options(format!(
             "need at least one frame and a positive fps (got {} frames at {} fps)",
             options.frames, options.fps
