@@ -12,9 +12,17 @@ runtime-dir:
 vulkan: runtime-dir
 	@scripts/ensure-vulkan.sh
 
-## make demo: run quantsr on its built-in default and print the result
+DEMO ?= out/demo
+QUANTSR := target/release/quantsr
+
+## make demo: render a built-in scene, upscale it, and print the comparison table
 demo: vulkan
-	$(CARGO) run --release -p quantsr_cli -- info
+	$(CARGO) build --release -p quantsr_cli
+	$(QUANTSR) info --no-selftest
+	$(QUANTSR) render --scene level --frames 48 --display 640x360 --mode performance --out $(DEMO)/level
+	$(QUANTSR) upscale --seq $(DEMO)/level --method taau --format png --out $(DEMO)/taau
+	$(QUANTSR) eval --seq $(DEMO)/level --json $(DEMO)/eval.json
+	@echo "upscaled frames: $(DEMO)/taau/*.png   metrics: $(DEMO)/eval.json"
 
 ## make test: the full test suite on the machine's GPU (lavapipe when there is none)
 test: vulkan

@@ -18,6 +18,10 @@ enum Command {
     Info(commands::info::InfoArgs),
     /// Render a built-in scene or a glTF file into a sequence with ground truth.
     Render(commands::render::RenderArgs),
+    /// Upscale a sequence with a method and write display-resolution frames.
+    Upscale(commands::upscale::UpscaleArgs),
+    /// Compare methods against a sequence's ground truth (PSNR, SSIM, tPSNR, FLIP).
+    Eval(commands::eval::EvalArgs),
 }
 
 fn main() {
@@ -26,6 +30,8 @@ fn main() {
     let result = match cli.command {
         Command::Info(args) => commands::info::run(&args),
         Command::Render(args) => commands::render::run(&args),
+        Command::Upscale(args) => commands::upscale::run(&args),
+        Command::Eval(args) => commands::eval::run(&args),
     };
     if let Err(err) = result {
         // One line a user can act on: the chain of contexts, outermost first.

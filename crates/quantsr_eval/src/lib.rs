@@ -1,4 +1,10 @@
 //! Evaluation of quantsr's upscalers: image-quality metrics against ground truth (PSNR, SSIM,
-//! temporal PSNR, FLIP) and their per-sequence aggregation for `quantsr eval`.
+//! temporal PSNR, FLIP), their per-sequence aggregation for `quantsr eval`, and the runner
+//! that drives a method over a sequence on disk.
 
 pub mod metrics;
+pub mod runner;
+pub mod scorer;
+
+pub use runner::{Method, RunError, SequenceRunner};
+pub use scorer::SequenceScorer;

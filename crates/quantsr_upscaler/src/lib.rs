@@ -1,8 +1,23 @@
-//! The runtime a renderer embeds: the [`jitter`] conventions shared with renderers, and (as
-//! it lands) the `Upscaler` with its passes, rungs and history.
+//! The runtime a renderer embeds: an [`Upscaler`] per view, created once and dispatched into
+//! the renderer's own command encoder every frame, plus the [`jitter`] conventions (FSR 2's)
+//! the renderer uses to jitter its projection.
+//!
+//! The frame pipeline (DESIGN §4) is prepare → reconstruction parameters → resolve → output.
+//! The parameter step is where the rungs differ: `taau` fills the parameters with fixed
+//! heuristics; the neural rungs predict them.
 
+mod error;
 pub mod jitter;
+mod passes;
+mod uniforms;
+mod upscaler;
 
+pub use error::UpscalerError;
 pub use jitter::{
     QualityMode, jitter_offset, jitter_phase_count, mip_bias, projection_jitter, render_size,
+};
+pub use passes::OUTPUT_FORMATS;
+pub use upscaler::{
+    CameraInfo, DebugView, DispatchInputs, Exposure, FrameInfo, Upscaler, UpscalerDescriptor,
+    UpscalerFlags,
 };

@@ -1,7 +1,9 @@
 //! One module per subcommand, and the argument types they share.
 
+pub mod eval;
 pub mod info;
 pub mod render;
+pub mod upscale;
 
 use std::str::FromStr;
 

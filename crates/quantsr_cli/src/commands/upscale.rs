@@ -1,0 +1,85 @@
+//! `quantsr upscale`: run a method over a sequence and write display-resolution frames.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use quantsr_eval::{Method, SequenceRunner};
+use quantsr_gpu::{GpuContext, GpuOptions};
+use quantsr_sequence::{Image, SamplePrecision, SequenceReader, write_exr, write_png};
+
+use super::progress_bar;
+
+/// Output file format of `quantsr upscale`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Linear HDR, f16 RGBA OpenEXR.
+    Exr,
+    /// 8-bit sRGB PNG after the display transform.
+    Png,
+}
+
+/// Arguments of `quantsr upscale`.
+#[derive(Debug, clap::Args)]
+pub struct UpscaleArgs {
+    /// Sequence folder to read (format v1).
+    #[arg(long)]
+    seq: PathBuf,
+    /// Upscaling method.
+    #[arg(long, default_value = "taau")]
+    method: Method,
+    /// Output folder for NNNNN.exr / NNNNN.png.
+    #[arg(long)]
+    out: PathBuf,
+    /// Output file format.
+    #[arg(long, value_enum, default_value = "exr")]
+    format: OutputFormat,
+}
+
+/// Writes `image` to `path` through a temporary name, so a failed run never leaves a
+/// half-written file under a final name.
+pub fn write_atomically(path: &Path, image: &Image, format: OutputFormat) -> anyhow::Result<()> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .context("output path has no file name")?;
+    let tmp = path.with_file_name(format!(".{name}.partial"));
+    match format {
+        OutputFormat::Exr => write_exr(&tmp, image, SamplePrecision::F16)?,
+        OutputFormat::Png => write_png(&tmp, image)?,
+    }
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    Ok(())
+}
+
+/// Upscales every frame of the sequence in order.
+pub fn run(args: &UpscaleArgs) -> anyhow::Result<()> {
+    let reader = SequenceReader::open(&args.seq)?;
+    if args.out.exists() && !args.out.is_dir() {
+        bail!("--out {} exists and is not a folder", args.out.display());
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let ctx = GpuContext::new_blocking(&GpuOptions::default()).context("opening the GPU")?;
+    let mut runner = SequenceRunner::new(&ctx, &reader, args.method)?;
+    let ext = match args.format {
+        OutputFormat::Exr => "exr",
+        OutputFormat::Png => "png",
+    };
+    let bar = progress_bar(reader.frame_count() as u64, args.method.name());
+    for i in 0..reader.frame_count() {
+        let frame = reader.frame(i)?;
+        let image = runner
+            .run_frame(&frame)
+            .with_context(|| format!("upscaling frame {i}"))?;
+        write_atomically(&args.out.join(format!("{i:05}.{ext}")), &image, args.format)?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    eprintln!(
+        "wrote {} frames to {}",
+        reader.frame_count(),
+        args.out.display()
+    );
+    Ok(())
+}

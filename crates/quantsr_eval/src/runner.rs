@@ -1,0 +1,203 @@
+//! Runs an upscaling method over a sequence on disk, frame by frame: uploads each frame's
+//! inputs, dispatches the method through the public [`quantsr_upscaler`] API, and reads the
+//! display-resolution result back. The engine behind `quantsr upscale` and `quantsr eval`.
+
+use quantsr_gpu::{GpuContext, create_texture, read_texture, wgpu};
+use quantsr_sequence::{Frame, Image, SequenceReader};
+use quantsr_upscaler::{DispatchInputs, Exposure, Upscaler, UpscalerDescriptor, UpscalerFlags};
+
+/// An upscaling method `quantsr upscale --method` can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// The temporal upscaler with fixed heuristics (the fallback rung and the baseline).
+    Taau,
+}
+
+impl Method {
+    /// Every method, in the order tables list them.
+    pub const ALL: [Method; 1] = [Method::Taau];
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Taau => "taau",
+        }
+    }
+}
+
+impl std::str::FromStr for Method {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Method::ALL.iter().map(|m| m.name()).collect();
+                format!("unknown method {s:?}; available: {}", names.join(", "))
+            })
+    }
+}
+
+/// Errors of running a method over a sequence.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// Reading the sequence failed.
+    #[error(transparent)]
+    Sequence(#[from] quantsr_sequence::SequenceError),
+    /// The upscaler refused the inputs.
+    #[error(transparent)]
+    Upscaler(#[from] quantsr_upscaler::UpscalerError),
+    /// The GPU layer failed.
+    #[error(transparent)]
+    Gpu(#[from] quantsr_gpu::GpuError),
+}
+
+/// GPU textures holding one frame's inputs, at the sequence's largest render size.
+struct InputTextures {
+    color: wgpu::Texture,
+    depth: wgpu::Texture,
+    motion: wgpu::Texture,
+    reactive: wgpu::Texture,
+}
+
+fn upload_rect(queue: &wgpu::Queue, texture: &wgpu::Texture, image: &Image) {
+    let bpp = 4 * image.channels() as u32;
+    queue.write_texture(
+        texture.as_image_copy(),
+        bytemuck::cast_slice(image.data()),
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(image.width() * bpp),
+            rows_per_image: Some(image.height()),
+        },
+        quantsr_gpu::extent(image.size()),
+    );
+}
+
+/// A method bound to one sequence's sizes, ready to run frames in order.
+pub struct SequenceRunner {
+    ctx: GpuContext,
+    upscaler: Upscaler,
+    inputs: InputTextures,
+    output: wgpu::Texture,
+    display_size: [u32; 2],
+}
+
+impl SequenceRunner {
+    /// Creates the method's upscaler for the sequence `reader` opened.
+    pub fn new(
+        ctx: &GpuContext,
+        reader: &SequenceReader,
+        method: Method,
+    ) -> Result<Self, RunError> {
+        let header = &reader.manifest().header;
+        let Method::Taau = method;
+        let desc = UpscalerDescriptor {
+            max_render_size: header.render_size,
+            display_size: header.display_size,
+            flags: UpscalerFlags {
+                hdr: true,
+                depth_inverted: header.depth.inverted,
+                depth_infinite: header.depth.infinite,
+            },
+            output_format: wgpu::TextureFormat::Rgba32Float,
+        };
+        let upscaler = Upscaler::new(ctx, desc)?;
+        let usage = wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST;
+        let rs = header.render_size;
+        let device = &ctx.device;
+        let inputs = InputTextures {
+            color: create_texture(
+                device,
+                "sequence colour",
+                rs,
+                wgpu::TextureFormat::Rgba32Float,
+                usage,
+            ),
+            depth: create_texture(
+                device,
+                "sequence depth",
+                rs,
+                wgpu::TextureFormat::R32Float,
+                usage,
+            ),
+            motion: create_texture(
+                device,
+                "sequence motion",
+                rs,
+                wgpu::TextureFormat::Rg32Float,
+                usage,
+            ),
+            reactive: create_texture(
+                device,
+                "sequence reactive",
+                rs,
+                wgpu::TextureFormat::R32Float,
+                usage,
+            ),
+        };
+        let output = create_texture(
+            device,
+            "upscaled",
+            header.display_size,
+            wgpu::TextureFormat::Rgba32Float,
+            wgpu::TextureUsages::STORAGE_BINDING | wgpu::TextureUsages::COPY_SRC,
+        );
+        Ok(Self {
+            ctx: ctx.clone(),
+            upscaler,
+            inputs,
+            output,
+            display_size: header.display_size,
+        })
+    }
+
+    /// Upscales one frame (frames must come in order) and returns the RGBA result.
+    pub fn run_frame(&mut self, frame: &Frame) -> Result<Image, RunError> {
+        let q = &self.ctx.queue;
+        let i = &self.inputs;
+        upload_rect(q, &i.color, &frame.color);
+        upload_rect(q, &i.depth, &frame.depth);
+        upload_rect(q, &i.motion, &frame.motion);
+        if let Some(r) = &frame.reactive {
+            upload_rect(q, &i.reactive, r);
+        }
+        let view = |t: &wgpu::Texture| t.create_view(&Default::default());
+        let (color, depth, motion, reactive, output) = (
+            view(&i.color),
+            view(&i.depth),
+            view(&i.motion),
+            view(&i.reactive),
+            view(&self.output),
+        );
+        let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
+        self.upscaler.dispatch(
+            &mut encoder,
+            &DispatchInputs {
+                color: &color,
+                depth: &depth,
+                motion_vectors: &motion,
+                exposure: Some(Exposure::Value(frame.meta.exposure)),
+                reactive: frame.reactive.as_ref().map(|_| &reactive),
+                output: &output,
+                jitter: frame.meta.jitter,
+                motion_vector_scale: [1.0, 1.0],
+                render_size: frame.render_size(),
+                reset: frame.meta.reset,
+                frame_time_delta_ms: frame.meta.frame_time_ms.unwrap_or(0.0),
+                sharpness: None,
+                camera: None,
+                debug_view: Default::default(),
+            },
+        )?;
+        q.submit([encoder.finish()]);
+        let data = read_texture(&self.ctx, &self.output)?;
+        Ok(Image::new(
+            self.display_size[0],
+            self.display_size[1],
+            4,
+            data.to_f32(),
+        ))
+    }
+}

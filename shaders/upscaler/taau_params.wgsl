@@ -1,0 +1,28 @@
+// The `taau` rung's "network": fixed heuristics that fill the same reconstruction-parameter
+// texture the neural rungs predict, so resolve is shared by every rung.
+// params.x: reconstruction kernel σ in render pixels; .y: history trust in [0, 1];
+// .z: rectification box size in standard deviations; .w: longest history in frames.
+// Bindings: frame uniforms, features (from prepare), params (output).
+// Grid: render size in 8×8 workgroups.
+#include "upscaler/common.wgsl"
+
+@group(0) @binding(0) var<uniform> frame: FrameUniforms;
+@group(0) @binding(1) var features: texture_2d<f32>;
+@group(0) @binding(2) var params: texture_storage_2d<rgba16float, write>;
+
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+    if any(id.xy >= frame.render_size) {
+        return;
+    }
+    let f = textureLoad(features, vec2<i32>(id.xy), 0);
+    let disocclusion = f.x;
+    let reactive = f.y;
+    let trust = (1.0 - disocclusion) * (1.0 - reactive);
+    // Freshly revealed or reactive pixels get a wider kernel (less aliasing from a single
+    // sample) and a looser box (history is about to be replaced anyway).
+    let sigma = mix(0.5, 0.75, max(disocclusion, reactive));
+    let gamma = 1.25;
+    let max_frames = mix(16.0, 2.0, reactive);
+    textureStore(params, vec2<i32>(id.xy), vec4<f32>(sigma, trust, gamma, max_frames));
+}
