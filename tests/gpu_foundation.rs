@@ -8,9 +8,7 @@ fn axpy_over_a_million_elements_matches_cpu_exactly() {
     let ctx = test_gpu();
     // Integers and a power-of-two scale keep every result exactly representable, so fused
     // or unfused multiply-add on the device gives the same bits as the CPU.
-    let x: Vec<f32> = (0..1_000_000)
-        .map(|i| (i % 65_536) as f32 - 30_000.0)
-        .collect();
+    let x: Vec<f32> = (0..1_000_000).map(|i| (i % 65_536) as f32 - 30_000.0).collect();
     let gpu = selftest::axpy_gpu(&ctx, 0.5, 3.0, &x).unwrap();
     assert_eq!(gpu, selftest::axpy_cpu(0.5, 3.0, &x));
 }
@@ -18,76 +16,44 @@ fn axpy_over_a_million_elements_matches_cpu_exactly() {
 #[test]
 fn f16_arithmetic_rounds_like_the_cpu_per_operation() {
     let ctx = test_gpu();
-    assert!(
-        ctx.caps.shader_f16,
-        "lavapipe and every recent GPU grant SHADER_F16; this device did not"
-    );
-    let x: Vec<half::f16> = (0..8192)
-        .map(|i| half::f16::from_f32((i as f32 - 4096.0) * 0.0173))
-        .collect();
+    assert!(ctx.caps.shader_f16, "lavapipe and every recent GPU grant SHADER_F16; this device did not");
+    let x: Vec<half::f16> = (0..8192).map(|i| half::f16::from_f32((i as f32 - 4096.0) * 0.0173)).collect();
     let gpu = selftest::f16_probe_gpu(&ctx, 1.7, 0.3, &x).unwrap();
     let cpu = selftest::f16_probe_cpu(1.7, 0.3, &x);
     // f16 rounding of s·x then +t: the device must not keep f32 intermediates.
     let mismatches = gpu.iter().zip(&cpu).filter(|(g, c)| g != c).count();
-    assert_eq!(
-        mismatches,
-        0,
-        "{mismatches} of {} f16 results differ from per-operation rounding",
-        x.len()
-    );
+    assert_eq!(mismatches, 0, "{mismatches} of {} f16 results differ from per-operation rounding", x.len());
     // And the result really is f16, not f32 rounded at the end: some inputs must differ.
-    let f32_path = x
-        .iter()
-        .map(|v| half::f16::from_f32(v.to_f32() * 1.7 + 0.3));
-    assert!(
-        f32_path.zip(&gpu).any(|(a, b)| a != *b),
-        "f16 math was indistinguishable from f32 math"
-    );
+    let f32_path = x.iter().map(|v| half::f16::from_f32(v.to_f32() * 1.7 + 0.3));
+    assert!(f32_path.zip(&gpu).any(|(a, b)| a != *b), "f16 math was indistinguishable from f32 math");
 }
 
 #[test]
 fn int8_dot_products_and_saturation_match_cpu_exactly() {
     let ctx = test_gpu();
-    let a: Vec<u32> = (0..65_536u32)
-        .map(|i| i.wrapping_mul(2_654_435_761))
-        .collect();
-    let b: Vec<u32> = (0..65_536u32)
-        .map(|i| (i ^ 0x5a5a_5a5a).wrapping_mul(40_503))
-        .collect();
+    let a: Vec<u32> = (0..65_536u32).map(|i| i.wrapping_mul(2_654_435_761)).collect();
+    let b: Vec<u32> = (0..65_536u32).map(|i| (i ^ 0x5a5a_5a5a).wrapping_mul(40_503)).collect();
     let (dot, packed) = selftest::int8_probe_gpu(&ctx, &a, &b).unwrap();
     let (dot_cpu, packed_cpu) = selftest::int8_probe_cpu(&a, &b);
     assert_eq!(dot, dot_cpu);
     assert_eq!(packed, packed_cpu);
     // The extremes are exercised: -128·-128 lanes and saturated lanes both occur.
-    assert!(
-        packed_cpu
-            .iter()
-            .any(|&w| selftest::unpack_i8x4(w).contains(&127))
-    );
-    assert!(
-        packed_cpu
-            .iter()
-            .any(|&w| selftest::unpack_i8x4(w).contains(&-128))
-    );
+    assert!(packed_cpu.iter().any(|&w| selftest::unpack_i8x4(w).contains(&127)));
+    assert!(packed_cpu.iter().any(|&w| selftest::unpack_i8x4(w).contains(&-128)));
 }
 
 #[test]
 fn timestamp_queries_measure_a_positive_duration() {
     let ctx = test_gpu();
-    assert!(
-        ctx.caps.timestamps,
-        "the device did not grant TIMESTAMP_QUERY"
-    );
+    assert!(ctx.caps.timestamps, "the device did not grant TIMESTAMP_QUERY");
     let kernel = gpu::ComputeKernel::from_path(&ctx, "shared/axpy.wgsl", "main").unwrap();
     use wgpu::util::DeviceExt as _;
     let n = 1u32 << 20;
-    let params = ctx
-        .device
-        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: None,
-            contents: bytemuck::cast_slice(&[2f32.to_bits(), 1f32.to_bits(), n, 0]),
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
+    let params = ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: None,
+        contents: bytemuck::cast_slice(&[2f32.to_bits(), 1f32.to_bits(), n, 0]),
+        usage: wgpu::BufferUsages::UNIFORM,
+    });
     let storage = |label| {
         ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
@@ -97,15 +63,8 @@ fn timestamp_queries_measure_a_positive_duration() {
         })
     };
     let (x, y) = (storage("x"), storage("y"));
-    let bind = kernel.bind_group(
-        &ctx.device,
-        0,
-        &[
-            params.as_entire_binding(),
-            x.as_entire_binding(),
-            y.as_entire_binding(),
-        ],
-    );
+    let bind =
+        kernel.bind_group(&ctx.device, 0, &[params.as_entire_binding(), x.as_entire_binding(), y.as_entire_binding()]);
     let queries = ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
         label: None,
         ty: wgpu::QueryType::Timestamp,
@@ -131,44 +90,27 @@ fn timestamp_queries_measure_a_positive_duration() {
     encoder.resolve_query_set(&queries, 0..2, &resolved, 0);
     ctx.queue.submit([encoder.finish()]);
     let ticks: Vec<u64> = gpu::read_buffer(&ctx, &resolved).unwrap();
-    let ns =
-        (ticks[1].saturating_sub(ticks[0])) as f64 * f64::from(ctx.queue.get_timestamp_period());
+    let ns = (ticks[1].saturating_sub(ticks[0])) as f64 * f64::from(ctx.queue.get_timestamp_period());
     assert!(ns > 0.0, "timestamps {ticks:?} give no positive duration");
-    assert!(
-        ns < 10e9,
-        "a 1M-element axpy took {ns} ns: the timestamps are not in nanoseconds"
-    );
+    assert!(ns < 10e9, "a 1M-element axpy took {ns} ns: the timestamps are not in nanoseconds");
 }
 
 #[test]
 fn every_shader_in_the_tree_validates_with_naga() {
-    assert!(
-        !gpu::SHADER_FILES.is_empty(),
-        "no shaders were embedded from shaders/"
-    );
+    assert!(!gpu::SHADER_FILES.is_empty(), "no shaders were embedded from shaders/");
     let mut failures = Vec::new();
     for (path, _) in gpu::SHADER_FILES {
-        let result = gpu::load_shader(path)
-            .and_then(|src| gpu::validate_wgsl(path, src, gpu::all_shader_features()));
+        let result = gpu::load_shader(path).and_then(|src| gpu::validate_wgsl(path, src, gpu::all_shader_features()));
         if let Err(e) = result {
             failures.push(e.to_string());
         }
     }
-    assert!(
-        failures.is_empty(),
-        "invalid shaders:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "invalid shaders:\n{}", failures.join("\n"));
 }
 
 #[test]
 fn a_broken_shader_is_reported_with_its_name_and_line() {
-    let err = gpu::validate_wgsl(
-        "broken.wgsl",
-        "fn main( { }".into(),
-        gpu::all_shader_features(),
-    )
-    .unwrap_err();
+    let err = gpu::validate_wgsl("broken.wgsl", "fn main( { }".into(), gpu::all_shader_features()).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("broken.wgsl"), "{text}");
 }

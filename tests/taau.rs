@@ -13,22 +13,12 @@ fn render(name: &str, scene: &str, frames: u32, static_camera: bool, dynamic: bo
     render_at_ratio(name, scene, frames, static_camera, dynamic, 2.0)
 }
 
-fn render_at_ratio(
-    name: &str,
-    scene: &str,
-    frames: u32,
-    static_camera: bool,
-    dynamic: bool,
-    ratio: f32,
-) -> PathBuf {
+fn render_at_ratio(name: &str, scene: &str, frames: u32, static_camera: bool, dynamic: bool, ratio: f32) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("quantsr_taau_{}_{name}", std::process::id()));
     let scene = builtin_scene(scene).unwrap();
     let mut camera = scene.camera.clone();
     if static_camera {
-        camera = CameraPath {
-            fov_y: camera.fov_y,
-            keyframes: vec![camera.keyframes[0]],
-        };
+        camera = CameraPath { fov_y: camera.fov_y, keyframes: vec![camera.keyframes[0]] };
     }
     let options = RenderOptions {
         display_size: [192, 108],
@@ -43,9 +33,7 @@ fn render_at_ratio(
 }
 
 fn psnr(a: &Image, b: &Image) -> f64 {
-    let view = |i: &Image| {
-        DisplayImage::from_linear(&ImageView::new(i.width(), i.height(), 4, i.data()).unwrap())
-    };
+    let view = |i: &Image| DisplayImage::from_linear(&ImageView::new(i.width(), i.height(), 4, i.data()).unwrap());
     psnr_display(&view(a), &view(b))
 }
 
@@ -68,10 +56,7 @@ fn run(dir: &PathBuf, corrupt: impl Fn(&mut Frame)) -> Vec<f64> {
             let mut frame = reader.frame(i).unwrap();
             corrupt(&mut frame);
             let out = runner.run_frame(&frame).unwrap();
-            assert!(
-                out.data().iter().all(|v| v.is_finite()),
-                "frame {i}: non-finite output"
-            );
+            assert!(out.data().iter().all(|v| v.is_finite()), "frame {i}: non-finite output");
             psnr(frame.gt.as_ref().unwrap(), &out)
         })
         .collect()
@@ -85,14 +70,8 @@ fn static_scene_converges_towards_ground_truth() {
     let last = scores[scores.len() - 1];
     let reader = SequenceReader::open(&dir).unwrap();
     let spatial = bicubic_psnr(&reader.frame(23).unwrap());
-    assert!(
-        last > first + 2.0,
-        "PSNR went from {first:.2} to {last:.2} dB"
-    );
-    assert!(
-        last > spatial + 2.0,
-        "converged {last:.2} dB vs single-frame upscale {spatial:.2} dB"
-    );
+    assert!(last > first + 2.0, "PSNR went from {first:.2} to {last:.2} dB");
+    assert!(last > spatial + 2.0, "converged {last:.2} dB vs single-frame upscale {spatial:.2} dB");
 }
 
 #[test]
@@ -106,11 +85,7 @@ fn nan_and_inf_pixels_do_not_spread_and_quality_recovers() {
                     *v = if i % 2 == 0 { f32::NAN } else { f32::INFINITY };
                 }
             }
-            f.motion
-                .data_mut()
-                .iter_mut()
-                .step_by(5)
-                .for_each(|v| *v = f32::NAN);
+            f.motion.data_mut().iter_mut().step_by(5).for_each(|v| *v = f32::NAN);
         }
     });
     assert!(poisoned[10].is_finite());
@@ -138,34 +113,18 @@ fn reset_discards_previous_shot() {
     let after_cut = warm.run_frame(&cut).unwrap();
     let mut fresh = SequenceRunner::new(&ctx, &b, Method::Taau).unwrap();
     let alone = fresh.run_frame(&cut).unwrap();
-    let max_diff = after_cut
-        .data()
-        .iter()
-        .zip(alone.data())
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0f32, f32::max);
-    assert!(
-        max_diff < 1e-3,
-        "the frame after a cut differs from a fresh start by {max_diff}"
-    );
+    let max_diff = after_cut.data().iter().zip(alone.data()).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    assert!(max_diff < 1e-3, "the frame after a cut differs from a fresh start by {max_diff}");
 }
 
 #[test]
 fn dynamic_resolution_runs_and_stays_close_to_fixed_size() {
     // The dynamic run swings between ratio 2 and 2.6; it must do at least as well as a fixed
     // run at its lowest resolution (a history mishandled across size changes would not).
-    let fixed = run(
-        &render_at_ratio("fixed_low", "interior", 20, false, false, 2.6),
-        |_| {},
-    );
+    let fixed = run(&render_at_ratio("fixed_low", "interior", 20, false, false, 2.6), |_| {});
     let dynamic_dir = render("dynamic", "interior", 20, false, true);
     let reader = SequenceReader::open(&dynamic_dir).unwrap();
-    let sizes: std::collections::HashSet<_> = reader
-        .manifest()
-        .frames
-        .iter()
-        .map(|f| f.render_size)
-        .collect();
+    let sizes: std::collections::HashSet<_> = reader.manifest().frames.iter().map(|f| f.render_size).collect();
     assert!(sizes.len() > 5, "render size barely changed: {sizes:?}");
     let dynamic = run(&dynamic_dir, |_| {});
     let mean = |v: &[f64]| v[8..].iter().sum::<f64>() / (v.len() - 8) as f64;

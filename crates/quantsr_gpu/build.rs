@@ -23,24 +23,15 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) {
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let root = manifest
-        .join("../../shaders")
-        .canonicalize()
-        .expect("workspace shaders/ folder");
+    let root = manifest.join("../../shaders").canonicalize().expect("workspace shaders/ folder");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     collect(&root, &root, &mut files);
-    let mut code =
-        String::from("/// Every WGSL file of `shaders/`, by path relative to that folder.\n");
+    let mut code = String::from("/// Every WGSL file of `shaders/`, by path relative to that folder.\n");
     code.push_str("pub static SHADER_FILES: &[(&str, &str)] = &[\n");
     for (rel, abs) in &files {
         println!("cargo:rerun-if-changed={}", abs.display());
-        writeln!(
-            code,
-            "    ({rel:?}, include_str!({:?})),",
-            abs.display().to_string()
-        )
-        .unwrap();
+        writeln!(code, "    ({rel:?}, include_str!({:?})),", abs.display().to_string()).unwrap();
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("shader_files.rs");

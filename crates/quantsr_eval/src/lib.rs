@@ -5,6 +5,7 @@
 pub mod metrics;
 pub mod runner;
 pub mod scorer;
+pub mod spatial;
 
 pub use runner::{Method, RunError, SequenceRunner};
 pub use scorer::SequenceScorer;

@@ -6,20 +6,28 @@ use quantsr_gpu::{GpuContext, create_texture, read_texture, wgpu};
 use quantsr_sequence::{Frame, Image, SequenceReader};
 use quantsr_upscaler::{DispatchInputs, Exposure, Upscaler, UpscalerDescriptor, UpscalerFlags};
 
+use crate::spatial::{SpatialFilter, SpatialUpscaler};
+
 /// An upscaling method `quantsr upscale --method` can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
+    /// Single-frame bilinear interpolation.
+    Bilinear,
+    /// Single-frame Catmull-Rom bicubic interpolation.
+    Bicubic,
     /// The temporal upscaler with fixed heuristics (the fallback rung and the baseline).
     Taau,
 }
 
 impl Method {
     /// Every method, in the order tables list them.
-    pub const ALL: [Method; 1] = [Method::Taau];
+    pub const ALL: [Method; 3] = [Method::Bilinear, Method::Bicubic, Method::Taau];
 
     /// The command-line name.
     pub fn name(self) -> &'static str {
         match self {
+            Method::Bilinear => "bilinear",
+            Method::Bicubic => "bicubic",
             Method::Taau => "taau",
         }
     }
@@ -28,13 +36,10 @@ impl Method {
 impl std::str::FromStr for Method {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Method::ALL
-            .into_iter()
-            .find(|m| m.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = Method::ALL.iter().map(|m| m.name()).collect();
-                format!("unknown method {s:?}; available: {}", names.join(", "))
-            })
+        Method::ALL.into_iter().find(|m| m.name() == s).ok_or_else(|| {
+            let names: Vec<_> = Method::ALL.iter().map(|m| m.name()).collect();
+            format!("unknown method {s:?}; available: {}", names.join(", "))
+        })
     }
 }
 
@@ -75,10 +80,15 @@ fn upload_rect(queue: &wgpu::Queue, texture: &wgpu::Texture, image: &Image) {
     );
 }
 
+enum Engine {
+    Temporal(Box<Upscaler>),
+    Spatial(SpatialUpscaler),
+}
+
 /// A method bound to one sequence's sizes, ready to run frames in order.
 pub struct SequenceRunner {
     ctx: GpuContext,
-    upscaler: Upscaler,
+    engine: Engine,
     inputs: InputTextures,
     output: wgpu::Texture,
     display_size: [u32; 2],
@@ -86,56 +96,33 @@ pub struct SequenceRunner {
 
 impl SequenceRunner {
     /// Creates the method's upscaler for the sequence `reader` opened.
-    pub fn new(
-        ctx: &GpuContext,
-        reader: &SequenceReader,
-        method: Method,
-    ) -> Result<Self, RunError> {
+    pub fn new(ctx: &GpuContext, reader: &SequenceReader, method: Method) -> Result<Self, RunError> {
         let header = &reader.manifest().header;
-        let Method::Taau = method;
-        let desc = UpscalerDescriptor {
-            max_render_size: header.render_size,
-            display_size: header.display_size,
-            flags: UpscalerFlags {
-                hdr: true,
-                depth_inverted: header.depth.inverted,
-                depth_infinite: header.depth.infinite,
-            },
-            output_format: wgpu::TextureFormat::Rgba32Float,
+        let engine = match method {
+            Method::Bilinear => Engine::Spatial(SpatialUpscaler::new(ctx, SpatialFilter::Bilinear, header.display_size)?),
+            Method::Bicubic => Engine::Spatial(SpatialUpscaler::new(ctx, SpatialFilter::Bicubic, header.display_size)?),
+            Method::Taau => {
+                let desc = UpscalerDescriptor {
+                    max_render_size: header.render_size,
+                    display_size: header.display_size,
+                    flags: UpscalerFlags {
+                        hdr: true,
+                        depth_inverted: header.depth.inverted,
+                        depth_infinite: header.depth.infinite,
+                    },
+                    output_format: wgpu::TextureFormat::Rgba32Float,
+                };
+                Engine::Temporal(Box::new(Upscaler::new(ctx, desc)?))
+            }
         };
-        let upscaler = Upscaler::new(ctx, desc)?;
         let usage = wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST;
         let rs = header.render_size;
         let device = &ctx.device;
         let inputs = InputTextures {
-            color: create_texture(
-                device,
-                "sequence colour",
-                rs,
-                wgpu::TextureFormat::Rgba32Float,
-                usage,
-            ),
-            depth: create_texture(
-                device,
-                "sequence depth",
-                rs,
-                wgpu::TextureFormat::R32Float,
-                usage,
-            ),
-            motion: create_texture(
-                device,
-                "sequence motion",
-                rs,
-                wgpu::TextureFormat::Rg32Float,
-                usage,
-            ),
-            reactive: create_texture(
-                device,
-                "sequence reactive",
-                rs,
-                wgpu::TextureFormat::R32Float,
-                usage,
-            ),
+            color: create_texture(device, "sequence colour", rs, wgpu::TextureFormat::Rgba32Float, usage),
+            depth: create_texture(device, "sequence depth", rs, wgpu::TextureFormat::R32Float, usage),
+            motion: create_texture(device, "sequence motion", rs, wgpu::TextureFormat::Rg32Float, usage),
+            reactive: create_texture(device, "sequence reactive", rs, wgpu::TextureFormat::R32Float, usage),
         };
         let output = create_texture(
             device,
@@ -146,11 +133,7 @@ impl SequenceRunner {
         );
         Ok(Self {
             ctx: ctx.clone(),
-            upscaler,
-            inputs,
-            output,
-            display_size: header.display_size,
-        })
+            engine, inputs, output, display_size: header.display_size })
     }
 
     /// Upscales one frame (frames must come in order) and returns the RGBA result.
@@ -164,15 +147,19 @@ impl SequenceRunner {
             upload_rect(q, &i.reactive, r);
         }
         let view = |t: &wgpu::Texture| t.create_view(&Default::default());
-        let (color, depth, motion, reactive, output) = (
-            view(&i.color),
-            view(&i.depth),
-            view(&i.motion),
-            view(&i.reactive),
-            view(&self.output),
-        );
+        let (color, depth, motion, reactive, output) =
+            (view(&i.color), view(&i.depth), view(&i.motion), view(&i.reactive), view(&self.output));
         let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
-        self.upscaler.dispatch(
+        let upscaler = match &mut self.engine {
+            Engine::Spatial(s) => {
+                s.dispatch(&self.ctx, &mut encoder, &color, &output, frame.render_size(), frame.meta.jitter);
+                q.submit([encoder.finish()]);
+                let data = read_texture(&self.ctx, &self.output)?;
+                return Ok(Image::new(self.display_size[0], self.display_size[1], 4, data.to_f32()));
+            }
+            Engine::Temporal(u) => u,
+        };
+        upscaler.dispatch(
             &mut encoder,
             &DispatchInputs {
                 color: &color,
@@ -193,11 +180,6 @@ impl SequenceRunner {
         )?;
         q.submit([encoder.finish()]);
         let data = read_texture(&self.ctx, &self.output)?;
-        Ok(Image::new(
-            self.display_size[0],
-            self.display_size[1],
-            4,
-            data.to_f32(),
-        ))
+        Ok(Image::new(self.display_size[0], self.display_size[1], 4, data.to_f32()))
     }
 }

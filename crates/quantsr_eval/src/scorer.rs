@@ -5,8 +5,8 @@
 use quantsr_sequence::Image;
 
 use crate::metrics::{
-    DisplayImage, FrameMetrics, FrameMetricsAccumulator, ImageView, Metrics, MetricsError,
-    flip_display, psnr_display, ssim_display, temporal_psnr_display,
+    DisplayImage, FrameMetrics, FrameMetricsAccumulator, ImageView, Metrics, MetricsError, flip_display, psnr_display,
+    ssim_display, temporal_psnr_display,
 };
 
 /// Accumulates per-frame metrics for one method over one sequence.
@@ -17,29 +17,17 @@ pub struct SequenceScorer {
 }
 
 fn display(image: &Image) -> Result<DisplayImage, MetricsError> {
-    let view = ImageView::new(
-        image.width(),
-        image.height(),
-        image.channels() as u32,
-        image.data(),
-    )?;
+    let view = ImageView::new(image.width(), image.height(), image.channels() as u32, image.data())?;
     Ok(DisplayImage::from_linear(&view))
 }
 
 impl SequenceScorer {
     /// Scores frame `output` against `ground_truth`; `reset` marks a camera cut (temporal
     /// PSNR skips the pair across it).
-    pub fn push(
-        &mut self,
-        ground_truth: &Image,
-        output: &Image,
-        reset: bool,
-    ) -> Result<FrameMetrics, MetricsError> {
+    pub fn push(&mut self, ground_truth: &Image, output: &Image, reset: bool) -> Result<FrameMetrics, MetricsError> {
         let (gt, out) = (display(ground_truth)?, display(output)?);
         let tpsnr = match (&self.previous, reset) {
-            (Some((prev_gt, prev_out)), false) => {
-                Some(temporal_psnr_display(prev_gt, &gt, prev_out, &out))
-            }
+            (Some((prev_gt, prev_out)), false) => Some(temporal_psnr_display(prev_gt, &gt, prev_out, &out)),
             _ => None,
         };
         let frame = FrameMetrics {

@@ -26,10 +26,7 @@ pub struct GpuOptions {
 
 impl Default for GpuOptions {
     fn default() -> Self {
-        Self {
-            backends: None,
-            withheld_features: wgpu::Features::empty(),
-        }
+        Self { backends: None, withheld_features: wgpu::Features::empty() }
     }
 }
 
@@ -55,8 +52,7 @@ impl Capabilities {
             shader_f16: f.contains(wgpu::Features::SHADER_F16),
             timestamps: f.contains(wgpu::Features::TIMESTAMP_QUERY),
             timestamps_inside_passes: f.contains(
-                wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES
-                    | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS,
+                wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS,
             ),
             subgroups: f.contains(wgpu::Features::SUBGROUP),
             float32_filterable: f.contains(wgpu::Features::FLOAT32_FILTERABLE),
@@ -123,10 +119,7 @@ impl GpuContext {
             }
         }
         let (backends, source) = last_err.expect("at least one backend set was tried");
-        Err(GpuError::NoAdapter {
-            backends: format!("{backends:?}"),
-            source,
-        })
+        Err(GpuError::NoAdapter { backends: format!("{backends:?}"), source })
     }
 
     /// Opens a headless device, blocking the calling thread until it is ready.
@@ -156,25 +149,10 @@ impl GpuContext {
                 trace: wgpu::Trace::Off,
             })
             .await
-            .map_err(|source| GpuError::RequestDevice {
-                adapter: info.name.clone(),
-                source,
-            })?;
+            .map_err(|source| GpuError::RequestDevice { adapter: info.name.clone(), source })?;
         let caps = Capabilities::from_features(device.features());
-        log::info!(
-            "opened {} ({:?}, {}) with {caps:?}",
-            info.name,
-            info.backend,
-            info.driver
-        );
-        Ok(Self {
-            instance,
-            adapter,
-            device,
-            queue,
-            info,
-            caps,
-        })
+        log::info!("opened {} ({:?}, {}) with {caps:?}", info.name, info.backend, info.driver);
+        Ok(Self { instance, adapter, device, queue, info, caps })
     }
 
     /// Waits until all submitted work is done; for tests, tools and readback, never frame loops.
@@ -192,10 +170,7 @@ impl GpuContext {
         let v = pollster::block_on(validation.pop());
         let o = pollster::block_on(oom.pop());
         match v.or(o) {
-            Some(e) => Err(GpuError::Validation {
-                what: what.to_string(),
-                message: e.to_string(),
-            }),
+            Some(e) => Err(GpuError::Validation { what: what.to_string(), message: e.to_string() }),
             None => Ok(value),
         }
     }

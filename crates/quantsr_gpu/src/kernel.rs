@@ -9,11 +9,7 @@ pub const fn workgroups(size: u32, workgroup: u32) -> u32 {
 
 /// Workgroup counts covering a `[width, height]` grid with `[wx, wy]` workgroups.
 pub const fn workgroups_2d(size: [u32; 2], workgroup: [u32; 2]) -> [u32; 3] {
-    [
-        workgroups(size[0], workgroup[0]),
-        workgroups(size[1], workgroup[1]),
-        1,
-    ]
+    [workgroups(size[0], workgroup[0]), workgroups(size[1], workgroup[1]), 1]
 }
 
 /// A compute pipeline with the bind-group layouts reflected from its shader.
@@ -52,48 +48,36 @@ impl ComputeKernel {
             let entries = shader.reflect_group(group, wgpu::ShaderStages::COMPUTE)?;
             bindings.push(entries.iter().map(|e| e.binding).collect());
             layouts.push(
-                ctx.device
-                    .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-                        label: Some(&label),
-                        entries: &entries,
-                    }),
+                ctx.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                    label: Some(&label),
+                    entries: &entries,
+                }),
             );
         }
         let pipeline = ctx.checked(&format!("creating pipeline {label}"), || {
-            let module = ctx
-                .device
-                .create_shader_module(wgpu::ShaderModuleDescriptor {
-                    label: Some(&shader.name),
-                    source: wgpu::ShaderSource::Wgsl(shader.source.as_str().into()),
-                });
-            let layout_refs: Vec<Option<&wgpu::BindGroupLayout>> =
-                layouts.iter().map(Some).collect();
-            let layout = ctx
-                .device
-                .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                    label: Some(&label),
-                    bind_group_layouts: &layout_refs,
-                    immediate_size: 0,
-                });
-            ctx.device
-                .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some(&label),
-                    layout: Some(&layout),
-                    module: &module,
-                    entry_point: Some(entry),
-                    compilation_options: wgpu::PipelineCompilationOptions {
-                        constants,
-                        zero_initialize_workgroup_memory: false,
-                    },
-                    cache: None,
-                })
+            let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(&shader.name),
+                source: wgpu::ShaderSource::Wgsl(shader.source.as_str().into()),
+            });
+            let layout_refs: Vec<Option<&wgpu::BindGroupLayout>> = layouts.iter().map(Some).collect();
+            let layout = ctx.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(&label),
+                bind_group_layouts: &layout_refs,
+                immediate_size: 0,
+            });
+            ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(&label),
+                layout: Some(&layout),
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants,
+                    zero_initialize_workgroup_memory: false,
+                },
+                cache: None,
+            })
         })?;
-        Ok(Self {
-            pipeline,
-            layouts,
-            bindings,
-            label,
-        })
+        Ok(Self { pipeline, layouts, bindings, label })
     }
 
     /// Creates a bind group for `group` from `resources`, given in `@binding` order.
@@ -119,10 +103,7 @@ impl ComputeKernel {
         let entries: Vec<wgpu::BindGroupEntry<'_>> = numbers
             .iter()
             .zip(resources)
-            .map(|(&binding, resource)| wgpu::BindGroupEntry {
-                binding,
-                resource: resource.clone(),
-            })
+            .map(|(&binding, resource)| wgpu::BindGroupEntry { binding, resource: resource.clone() })
             .collect();
         device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some(&self.label),
@@ -132,12 +113,7 @@ impl ComputeKernel {
     }
 
     /// Records this kernel into an open compute pass.
-    pub fn record(
-        &self,
-        pass: &mut wgpu::ComputePass<'_>,
-        groups: &[&wgpu::BindGroup],
-        workgroups: [u32; 3],
-    ) {
+    pub fn record(&self, pass: &mut wgpu::ComputePass<'_>, groups: &[&wgpu::BindGroup], workgroups: [u32; 3]) {
         pass.set_pipeline(&self.pipeline);
         for (i, g) in groups.iter().enumerate() {
             pass.set_bind_group(i as u32, Some(*g), &[]);
@@ -153,10 +129,8 @@ impl ComputeKernel {
         workgroups: [u32; 3],
         timestamp_writes: Option<wgpu::ComputePassTimestampWrites<'_>>,
     ) {
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some(&self.label),
-            timestamp_writes,
-        });
+        let mut pass =
+            encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(&self.label), timestamp_writes });
         self.record(&mut pass, groups, workgroups);
     }
 }

@@ -14,11 +14,8 @@ pub use context::{Capabilities, GpuContext, GpuOptions, WANTED_FEATURES, test_gp
 pub use error::GpuError;
 pub use kernel::{ComputeKernel, workgroups, workgroups_2d};
 pub use readback::{TextureData, read_buffer, read_texture, read_texture_rect};
-pub use shader::{
-    SHADER_FILES, ValidatedShader, all_shader_features, load_shader, shader_file, validate_wgsl,
-};
+pub use shader::{SHADER_FILES, ValidatedShader, all_shader_features, load_shader, shader_file, validate_wgsl};
 pub use texture::{
-    STORAGE_SAMPLED, UPLOADED, create_texture, create_texture_with_data, extent, texel_size,
-    upload_texture,
+    STORAGE_SAMPLED, UPLOADED, create_texture, create_texture_with_data, extent, texel_size, upload_texture,
 };
 pub use wgpu;

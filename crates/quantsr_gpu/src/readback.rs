@@ -3,10 +3,7 @@
 use crate::{GpuContext, GpuError, texel_size};
 
 /// Copies `buffer` (which needs `COPY_SRC`) to the CPU as a vector of `T`.
-pub fn read_buffer<T: bytemuck::Pod>(
-    ctx: &GpuContext,
-    buffer: &wgpu::Buffer,
-) -> Result<Vec<T>, GpuError> {
+pub fn read_buffer<T: bytemuck::Pod>(ctx: &GpuContext, buffer: &wgpu::Buffer) -> Result<Vec<T>, GpuError> {
     let size = buffer.size();
     let staging = staging_buffer(&ctx.device, size);
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
@@ -38,9 +35,7 @@ impl TextureData {
     pub fn to_f32(&self) -> Vec<f32> {
         use wgpu::TextureFormat as F;
         match self.format {
-            F::R32Float | F::Rg32Float | F::Rgba32Float => {
-                bytemuck::pod_collect_to_vec(&self.bytes)
-            }
+            F::R32Float | F::Rg32Float | F::Rgba32Float => bytemuck::pod_collect_to_vec(&self.bytes),
             F::R16Float | F::Rg16Float | F::Rgba16Float => {
                 let halves: Vec<half::f16> = bytemuck::pod_collect_to_vec(&self.bytes);
                 halves.iter().map(|h| h.to_f32()).collect()
@@ -71,16 +66,8 @@ pub fn read_texture(ctx: &GpuContext, texture: &wgpu::Texture) -> Result<Texture
 
 /// Copies the top-left `size` texels of the first mip of `texture` to the CPU (inputs rendered
 /// into a sub-rectangle of a larger target, as with dynamic resolution).
-pub fn read_texture_rect(
-    ctx: &GpuContext,
-    texture: &wgpu::Texture,
-    rect: [u32; 2],
-) -> Result<TextureData, GpuError> {
-    let size = wgpu::Extent3d {
-        width: rect[0],
-        height: rect[1],
-        depth_or_array_layers: 1,
-    };
+pub fn read_texture_rect(ctx: &GpuContext, texture: &wgpu::Texture, rect: [u32; 2]) -> Result<TextureData, GpuError> {
+    let size = wgpu::Extent3d { width: rect[0], height: rect[1], depth_or_array_layers: 1 };
     let bpp = texel_size(texture.format());
     let row = size.width * bpp;
     let padded_row = row.next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT);
@@ -104,11 +91,7 @@ pub fn read_texture_rect(
     for chunk in padded.chunks_exact(padded_row as usize) {
         bytes.extend_from_slice(&chunk[..row as usize]);
     }
-    Ok(TextureData {
-        size: [size.width, size.height],
-        format: texture.format(),
-        bytes,
-    })
+    Ok(TextureData { size: [size.width, size.height], format: texture.format(), bytes })
 }
 
 fn staging_buffer(device: &wgpu::Device, size: u64) -> wgpu::Buffer {
@@ -129,10 +112,7 @@ fn map_blocking(ctx: &GpuContext, staging: &wgpu::Buffer) -> Result<Vec<u8>, Gpu
     rx.recv()
         .map_err(|_| GpuError::Map("the map callback never ran".into()))?
         .map_err(|e| GpuError::Map(e.to_string()))?;
-    let bytes = staging
-        .get_mapped_range(..)
-        .map_err(|e| GpuError::Map(e.to_string()))?
-        .to_vec();
+    let bytes = staging.get_mapped_range(..).map_err(|e| GpuError::Map(e.to_string()))?.to_vec();
     staging.unmap();
     Ok(bytes)
 }

@@ -7,12 +7,11 @@ use wgpu::util::DeviceExt;
 use crate::{ComputeKernel, GpuContext, GpuError, read_buffer, workgroups};
 
 fn storage_init(ctx: &GpuContext, label: &str, data: &[u8]) -> wgpu::Buffer {
-    ctx.device
-        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(label),
-            contents: data,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-        })
+    ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some(label),
+        contents: data,
+        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+    })
 }
 
 fn storage_out(ctx: &GpuContext, label: &str, bytes: u64) -> wgpu::Buffer {
@@ -25,20 +24,14 @@ fn storage_out(ctx: &GpuContext, label: &str, bytes: u64) -> wgpu::Buffer {
 }
 
 fn uniform(ctx: &GpuContext, data: &[u8]) -> wgpu::Buffer {
-    ctx.device
-        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("selftest params"),
-            contents: data,
-            usage: wgpu::BufferUsages::UNIFORM,
-        })
+    ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("selftest params"),
+        contents: data,
+        usage: wgpu::BufferUsages::UNIFORM,
+    })
 }
 
-fn run(
-    ctx: &GpuContext,
-    kernel: &ComputeKernel,
-    resources: &[wgpu::BindingResource<'_>],
-    groups: u32,
-) {
+fn run(ctx: &GpuContext, kernel: &ComputeKernel, resources: &[wgpu::BindingResource<'_>], groups: u32) {
     let bind = kernel.bind_group(&ctx.device, 0, resources);
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
     kernel.dispatch(&mut encoder, &[&bind], [groups, 1, 1], None);
@@ -55,11 +48,7 @@ pub fn axpy_gpu(ctx: &GpuContext, a: f32, b: f32, x: &[f32]) -> Result<Vec<f32>,
     run(
         ctx,
         &kernel,
-        &[
-            params.as_entire_binding(),
-            xb.as_entire_binding(),
-            yb.as_entire_binding(),
-        ],
+        &[params.as_entire_binding(), xb.as_entire_binding(), yb.as_entire_binding()],
         workgroups(n, 256),
     );
     read_buffer(ctx, &yb)
@@ -72,28 +61,16 @@ pub fn axpy_cpu(a: f32, b: f32, x: &[f32]) -> Vec<f32> {
 
 /// Runs `shared/probe_f16.wgsl`: `x·s + t` in f16, rounded after each operation.
 /// Needs `SHADER_F16`; `x.len()` must be even.
-pub fn f16_probe_gpu(
-    ctx: &GpuContext,
-    s: f32,
-    t: f32,
-    x: &[half::f16],
-) -> Result<Vec<half::f16>, GpuError> {
+pub fn f16_probe_gpu(ctx: &GpuContext, s: f32, t: f32, x: &[half::f16]) -> Result<Vec<half::f16>, GpuError> {
     let kernel = ComputeKernel::from_path(ctx, "shared/probe_f16.wgsl", "main")?;
     let words = (x.len() / 2) as u32;
-    let params = uniform(
-        ctx,
-        bytemuck::cast_slice(&[s.to_bits(), t.to_bits(), words, 0]),
-    );
+    let params = uniform(ctx, bytemuck::cast_slice(&[s.to_bits(), t.to_bits(), words, 0]));
     let xb = storage_init(ctx, "x", bytemuck::cast_slice(x));
     let yb = storage_out(ctx, "y", 4 * u64::from(words));
     run(
         ctx,
         &kernel,
-        &[
-            params.as_entire_binding(),
-            xb.as_entire_binding(),
-            yb.as_entire_binding(),
-        ],
+        &[params.as_entire_binding(), xb.as_entire_binding(), yb.as_entire_binding()],
         workgroups(words, 64),
     );
     read_buffer(ctx, &yb)
@@ -112,11 +89,7 @@ pub fn f16_probe_cpu(s: f32, t: f32, x: &[half::f16]) -> Vec<half::f16> {
 
 /// Runs `shared/probe_int8.wgsl` on words of four int8 each: returns the packed dot products
 /// and the saturated `a·3 − b` lanes.
-pub fn int8_probe_gpu(
-    ctx: &GpuContext,
-    a: &[u32],
-    b: &[u32],
-) -> Result<(Vec<i32>, Vec<u32>), GpuError> {
+pub fn int8_probe_gpu(ctx: &GpuContext, a: &[u32], b: &[u32]) -> Result<(Vec<i32>, Vec<u32>), GpuError> {
     assert_eq!(a.len(), b.len(), "int8 probe operands differ in length");
     let kernel = ComputeKernel::from_path(ctx, "shared/probe_int8.wgsl", "main")?;
     let n = a.len() as u32;
@@ -127,12 +100,7 @@ pub fn int8_probe_gpu(
     run(
         ctx,
         &kernel,
-        &[
-            ab.as_entire_binding(),
-            bb.as_entire_binding(),
-            dot.as_entire_binding(),
-            packed.as_entire_binding(),
-        ],
+        &[ab.as_entire_binding(), bb.as_entire_binding(), dot.as_entire_binding(), packed.as_entire_binding()],
         workgroups(n, 64),
     );
     Ok((read_buffer(ctx, &dot)?, read_buffer(ctx, &packed)?))
@@ -177,23 +145,13 @@ pub fn run_selftests(ctx: &GpuContext) -> Result<SelfTestReport, GpuError> {
     let x: Vec<f32> = (0..4096).map(|i| i as f32 - 2048.0).collect();
     let f32_ok = axpy_gpu(ctx, 0.5, 3.0, &x)? == axpy_cpu(0.5, 3.0, &x);
     let f16_ok = if ctx.caps.shader_f16 {
-        let xh: Vec<half::f16> = (0..512)
-            .map(|i| half::f16::from_f32(i as f32 * 0.37 - 90.0))
-            .collect();
+        let xh: Vec<half::f16> = (0..512).map(|i| half::f16::from_f32(i as f32 * 0.37 - 90.0)).collect();
         Some(f16_probe_gpu(ctx, 1.7, 0.3, &xh)? == f16_probe_cpu(1.7, 0.3, &xh))
     } else {
         None
     };
-    let a: Vec<u32> = (0..1024u32)
-        .map(|i| i.wrapping_mul(2_654_435_761))
-        .collect();
-    let b: Vec<u32> = (0..1024u32)
-        .map(|i| i.wrapping_mul(40_503).rotate_left(13))
-        .collect();
+    let a: Vec<u32> = (0..1024u32).map(|i| i.wrapping_mul(2_654_435_761)).collect();
+    let b: Vec<u32> = (0..1024u32).map(|i| i.wrapping_mul(40_503).rotate_left(13)).collect();
     let int8_ok = int8_probe_gpu(ctx, &a, &b)? == int8_probe_cpu(&a, &b);
-    Ok(SelfTestReport {
-        f32_ok,
-        f16_ok,
-        int8_ok,
-    })
+    Ok(SelfTestReport { f32_ok, f16_ok, int8_ok })
 }

@@ -28,11 +28,7 @@ pub fn load_shader(path: &str) -> Result<String, GpuError> {
     Ok(out)
 }
 
-fn resolve_includes(
-    path: &str,
-    seen: &mut HashSet<String>,
-    out: &mut String,
-) -> Result<(), GpuError> {
+fn resolve_includes(path: &str, seen: &mut HashSet<String>, out: &mut String) -> Result<(), GpuError> {
     if !seen.insert(path.to_string()) {
         return Ok(());
     }
@@ -64,29 +60,15 @@ pub struct ValidatedShader {
 
 /// Parses and validates WGSL with naga, for the features `features` grants (all of them when
 /// checking shaders offline). Errors carry naga's diagnostic with line and column.
-pub fn validate_wgsl(
-    name: &str,
-    source: String,
-    features: wgpu::Features,
-) -> Result<ValidatedShader, GpuError> {
-    let module = naga::front::wgsl::parse_str(&source).map_err(|e| GpuError::Shader {
-        name: name.to_string(),
-        message: e.emit_to_string_with_path(&source, name),
-    })?;
-    let mut validator = wgpu_naga_bridge::create_validator(
-        features,
-        wgpu::DownlevelFlags::all(),
-        naga::valid::ValidationFlags::all(),
-    );
-    validator.validate(&module).map_err(|e| GpuError::Shader {
-        name: name.to_string(),
-        message: e.emit_to_string_with_path(&source, name),
-    })?;
-    Ok(ValidatedShader {
-        name: name.to_string(),
-        source,
-        module,
-    })
+pub fn validate_wgsl(name: &str, source: String, features: wgpu::Features) -> Result<ValidatedShader, GpuError> {
+    let module = naga::front::wgsl::parse_str(&source)
+        .map_err(|e| GpuError::Shader { name: name.to_string(), message: e.emit_to_string_with_path(&source, name) })?;
+    let mut validator =
+        wgpu_naga_bridge::create_validator(features, wgpu::DownlevelFlags::all(), naga::valid::ValidationFlags::all());
+    validator
+        .validate(&module)
+        .map_err(|e| GpuError::Shader { name: name.to_string(), message: e.emit_to_string_with_path(&source, name) })?;
+    Ok(ValidatedShader { name: name.to_string(), source, module })
 }
 
 /// Every feature a quantsr shader may use; for validating the shader tree offline.
@@ -111,11 +93,8 @@ impl ValidatedShader {
             if rb.group != group {
                 continue;
             }
-            let unsupported = || GpuError::UnsupportedBinding {
-                name: self.name.clone(),
-                group: rb.group,
-                binding: rb.binding,
-            };
+            let unsupported =
+                || GpuError::UnsupportedBinding { name: self.name.clone(), group: rb.group, binding: rb.binding };
             let ty = match var.space {
                 naga::AddressSpace::Uniform => wgpu::BindingType::Buffer {
                     ty: wgpu::BufferBindingType::Uniform,
@@ -123,9 +102,7 @@ impl ValidatedShader {
                     min_binding_size: None,
                 },
                 naga::AddressSpace::Storage { access } => wgpu::BindingType::Buffer {
-                    ty: wgpu::BufferBindingType::Storage {
-                        read_only: !access.contains(naga::StorageAccess::STORE),
-                    },
+                    ty: wgpu::BufferBindingType::Storage { read_only: !access.contains(naga::StorageAccess::STORE) },
                     has_dynamic_offset: false,
                     min_binding_size: None,
                 },
@@ -136,37 +113,29 @@ impl ValidatedShader {
                     naga::TypeInner::Sampler { comparison: false } => {
                         wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering)
                     }
-                    naga::TypeInner::Image {
-                        dim,
-                        arrayed,
-                        class,
-                    } => {
+                    naga::TypeInner::Image { dim, arrayed, class } => {
                         let view_dimension = view_dimension(*dim, *arrayed);
                         match class {
-                            naga::ImageClass::Sampled { kind, multi } => {
-                                wgpu::BindingType::Texture {
-                                    sample_type: match kind {
-                                        naga::ScalarKind::Float => wgpu::TextureSampleType::Float {
-                                            filterable: sampled.all
-                                                || sampled.globals.contains(&handle),
-                                        },
-                                        naga::ScalarKind::Sint => wgpu::TextureSampleType::Sint,
-                                        naga::ScalarKind::Uint => wgpu::TextureSampleType::Uint,
-                                        _ => return Err(unsupported()),
+                            naga::ImageClass::Sampled { kind, multi } => wgpu::BindingType::Texture {
+                                sample_type: match kind {
+                                    naga::ScalarKind::Float => wgpu::TextureSampleType::Float {
+                                        filterable: sampled.all || sampled.globals.contains(&handle),
                                     },
-                                    view_dimension,
-                                    multisampled: *multi,
-                                }
-                            }
+                                    naga::ScalarKind::Sint => wgpu::TextureSampleType::Sint,
+                                    naga::ScalarKind::Uint => wgpu::TextureSampleType::Uint,
+                                    _ => return Err(unsupported()),
+                                },
+                                view_dimension,
+                                multisampled: *multi,
+                            },
                             naga::ImageClass::Depth { multi } => wgpu::BindingType::Texture {
                                 sample_type: wgpu::TextureSampleType::Depth,
                                 view_dimension,
                                 multisampled: *multi,
                             },
                             naga::ImageClass::Storage { format, access } => {
-                                let access = if access.contains(
-                                    naga::StorageAccess::LOAD | naga::StorageAccess::STORE,
-                                ) {
+                                let access = if access.contains(naga::StorageAccess::LOAD | naga::StorageAccess::STORE)
+                                {
                                     wgpu::StorageTextureAccess::ReadWrite
                                 } else if access.contains(naga::StorageAccess::STORE) {
                                     wgpu::StorageTextureAccess::WriteOnly
@@ -186,15 +155,7 @@ impl ValidatedShader {
                 },
                 _ => return Err(unsupported()),
             };
-            entries.insert(
-                rb.binding,
-                wgpu::BindGroupLayoutEntry {
-                    binding: rb.binding,
-                    visibility,
-                    ty,
-                    count: None,
-                },
-            );
+            entries.insert(rb.binding, wgpu::BindGroupLayoutEntry { binding: rb.binding, visibility, ty, count: None });
         }
         Ok(entries.into_values().collect())
     }
@@ -217,15 +178,8 @@ struct SampledImages {
 }
 
 fn sampled_images(module: &naga::Module) -> SampledImages {
-    let mut out = SampledImages {
-        globals: HashSet::new(),
-        all: false,
-    };
-    let functions = module
-        .functions
-        .iter()
-        .map(|(_, f)| f)
-        .chain(module.entry_points.iter().map(|e| &e.function));
+    let mut out = SampledImages { globals: HashSet::new(), all: false };
+    let functions = module.functions.iter().map(|(_, f)| f).chain(module.entry_points.iter().map(|e| &e.function));
     for function in functions {
         for (_, expr) in function.expressions.iter() {
             if let naga::Expression::ImageSample { image, .. } = expr {

@@ -7,9 +7,8 @@ pub const STORAGE_SAMPLED: wgpu::TextureUsages = wgpu::TextureUsages::STORAGE_BI
     .union(wgpu::TextureUsages::COPY_DST);
 
 /// Usage for inputs uploaded from the CPU (sequences on disk) and read by shaders.
-pub const UPLOADED: wgpu::TextureUsages = wgpu::TextureUsages::TEXTURE_BINDING
-    .union(wgpu::TextureUsages::COPY_DST)
-    .union(wgpu::TextureUsages::COPY_SRC);
+pub const UPLOADED: wgpu::TextureUsages =
+    wgpu::TextureUsages::TEXTURE_BINDING.union(wgpu::TextureUsages::COPY_DST).union(wgpu::TextureUsages::COPY_SRC);
 
 /// Creates a single-mip 2D texture.
 pub fn create_texture(
@@ -33,18 +32,12 @@ pub fn create_texture(
 
 /// A 2D extent of depth one.
 pub const fn extent(size: [u32; 2]) -> wgpu::Extent3d {
-    wgpu::Extent3d {
-        width: size[0],
-        height: size[1],
-        depth_or_array_layers: 1,
-    }
+    wgpu::Extent3d { width: size[0], height: size[1], depth_or_array_layers: 1 }
 }
 
 /// Size of one texel in bytes, for the uncompressed colour formats quantsr uses.
 pub fn texel_size(format: wgpu::TextureFormat) -> u32 {
-    format
-        .block_copy_size(None)
-        .expect("uncompressed colour format")
+    format.block_copy_size(None).expect("uncompressed colour format")
 }
 
 /// Uploads tightly packed texel data covering the whole of `texture`'s first mip.

@@ -10,34 +10,13 @@ use crate::{AlphaMode, CameraPath, Keyframe, Material, Mesh, Object, Scene, Scen
 
 /// Name and one-line description of every built-in scene, in `--list` order.
 pub const BUILTIN_SCENES: [(&str, &str); 8] = [
-    (
-        "interior",
-        "textured room under a camera dolly: fine texture detail and mip bias",
-    ),
-    (
-        "thin",
-        "fences, wires, a grate and alpha-tested foliage: sub-pixel features and ghosting",
-    ),
-    (
-        "fast_objects",
-        "objects crossing a detailed background fast: disocclusion and trails",
-    ),
-    (
-        "highlights",
-        "small emissive dots and sharp specular glints under slow motion: shimmer and fireflies",
-    ),
-    (
-        "patterns",
-        "text, checkerboards and line patterns under a slow sub-pixel pan: aliasing and moire",
-    ),
-    (
-        "cut_rotation",
-        "a camera cut and then a fast rotation: reset and history rejection",
-    ),
-    (
-        "particles",
-        "alpha-blended smoke with the reactive mask and a scrolling screen the motion vectors miss",
-    ),
+    ("interior", "textured room under a camera dolly: fine texture detail and mip bias"),
+    ("thin", "fences, wires, a grate and alpha-tested foliage: sub-pixel features and ghosting"),
+    ("fast_objects", "objects crossing a detailed background fast: disocclusion and trails"),
+    ("highlights", "small emissive dots and sharp specular glints under slow motion: shimmer and fireflies"),
+    ("patterns", "text, checkerboards and line patterns under a slow sub-pixel pan: aliasing and moire"),
+    ("cut_rotation", "a camera cut and then a fast rotation: reset and history rejection"),
+    ("particles", "alpha-blended smoke with the reactive mask and a scrolling screen the motion vectors miss"),
     ("level", "a mixed game level combining all of the above"),
 ];
 
@@ -53,15 +32,8 @@ pub fn builtin_scene(name: &str) -> Result<Scene, SceneError> {
         "particles" => particles(),
         "level" => level(),
         _ => {
-            let known = BUILTIN_SCENES
-                .iter()
-                .map(|(n, _)| *n)
-                .collect::<Vec<_>>()
-                .join(", ");
-            return Err(SceneError::UnknownScene {
-                name: name.into(),
-                known,
-            });
+            let known = BUILTIN_SCENES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+            return Err(SceneError::UnknownScene { name: name.into(), known });
         }
     })
 }
@@ -106,20 +78,11 @@ impl Photos {
 impl Scene {
     fn textured(&mut self, image: TextureImage, normal: Option<usize>) -> usize {
         let t = self.add_texture(image);
-        self.add_material(Material {
-            base_color_texture: Some(t),
-            normal_texture: normal,
-            ..Default::default()
-        })
+        self.add_material(Material { base_color_texture: Some(t), normal_texture: normal, ..Default::default() })
     }
 
     fn solid(&mut self, color: Vec3, specular: f32, shininess: f32) -> usize {
-        self.add_material(Material {
-            base_color: color.extend(1.0),
-            specular,
-            shininess,
-            ..Default::default()
-        })
+        self.add_material(Material { base_color: color.extend(1.0), specular, shininess, ..Default::default() })
     }
 
     fn emissive(&mut self, color: Vec3) -> usize {
@@ -144,15 +107,7 @@ impl Scene {
 fn keys(points: &[(f32, [f32; 3], [f32; 3])]) -> CameraPath {
     CameraPath {
         fov_y: 1.0,
-        keyframes: points
-            .iter()
-            .map(|&(t, position, target)| Keyframe {
-                t,
-                position,
-                target,
-                cut: false,
-            })
-            .collect(),
+        keyframes: points.iter().map(|&(t, position, target)| Keyframe { t, position, target, cut: false }).collect(),
     }
 }
 
@@ -163,33 +118,13 @@ fn at(p: Vec3) -> Mat4 {
 /// A room: floor, ceiling and four walls as thin boxes, textured inside.
 fn room(s: &mut Scene, size: Vec3, floor: usize, wall: usize, ceiling: usize) {
     let t = 0.2;
-    s.place(
-        Mesh::cuboid(Vec3::new(size.x, t, size.z), 0.5),
-        floor,
-        at(Vec3::new(0.0, -t / 2.0, 0.0)),
-    );
-    s.place(
-        Mesh::cuboid(Vec3::new(size.x, t, size.z), 0.5),
-        ceiling,
-        at(Vec3::new(0.0, size.y + t / 2.0, 0.0)),
-    );
+    s.place(Mesh::cuboid(Vec3::new(size.x, t, size.z), 0.5), floor, at(Vec3::new(0.0, -t / 2.0, 0.0)));
+    s.place(Mesh::cuboid(Vec3::new(size.x, t, size.z), 0.5), ceiling, at(Vec3::new(0.0, size.y + t / 2.0, 0.0)));
     for (pos, dims) in [
-        (
-            Vec3::new(0.0, size.y / 2.0, -size.z / 2.0),
-            Vec3::new(size.x, size.y, t),
-        ),
-        (
-            Vec3::new(0.0, size.y / 2.0, size.z / 2.0),
-            Vec3::new(size.x, size.y, t),
-        ),
-        (
-            Vec3::new(-size.x / 2.0, size.y / 2.0, 0.0),
-            Vec3::new(t, size.y, size.z),
-        ),
-        (
-            Vec3::new(size.x / 2.0, size.y / 2.0, 0.0),
-            Vec3::new(t, size.y, size.z),
-        ),
+        (Vec3::new(0.0, size.y / 2.0, -size.z / 2.0), Vec3::new(size.x, size.y, t)),
+        (Vec3::new(0.0, size.y / 2.0, size.z / 2.0), Vec3::new(size.x, size.y, t)),
+        (Vec3::new(-size.x / 2.0, size.y / 2.0, 0.0), Vec3::new(t, size.y, size.z)),
+        (Vec3::new(size.x / 2.0, size.y / 2.0, 0.0), Vec3::new(t, size.y, size.z)),
     ] {
         s.place(Mesh::cuboid(dims, 0.45), wall, at(pos));
     }
@@ -211,22 +146,11 @@ fn interior() -> Scene {
     let ceiling = s.textured(Photos::cork(), None);
     room(&mut s, Vec3::new(8.0, 3.5, 16.0), floor, wall, ceiling);
     // Pictures on the walls: photographs with fine detail.
-    for (i, img) in [
-        Photos::dandelion(),
-        Photos::grass(),
-        Photos::rock(),
-        Photos::brushes(),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (i, img) in [Photos::dandelion(), Photos::grass(), Photos::rock(), Photos::brushes()].into_iter().enumerate() {
         let m = s.textured(img, None);
         let z = 3.0 - i as f32 * 3.5;
-        let (x, yaw) = if i % 2 == 0 {
-            (-3.88, std::f32::consts::FRAC_PI_2)
-        } else {
-            (3.88, -std::f32::consts::FRAC_PI_2)
-        };
+        let (x, yaw) =
+            if i % 2 == 0 { (-3.88, std::f32::consts::FRAC_PI_2) } else { (3.88, -std::f32::consts::FRAC_PI_2) };
         s.place(
             Mesh::quad(Vec2::new(1.6, 1.6), Vec2::ONE),
             m,
@@ -236,11 +160,7 @@ fn interior() -> Scene {
     let crate_mat = s.textured(Photos::wood(), None);
     for i in 0..5 {
         let size = 0.5 + 0.3 * hash2(i, 1, 3);
-        let p = Vec3::new(
-            -2.5 + 5.0 * hash2(i, 2, 3),
-            size / 2.0,
-            2.0 - 9.0 * hash2(i, 3, 3),
-        );
+        let p = Vec3::new(-2.5 + 5.0 * hash2(i, 2, 3), size / 2.0, 2.0 - 9.0 * hash2(i, 3, 3));
         s.place(
             Mesh::cuboid(Vec3::splat(size), 1.0),
             crate_mat,
@@ -249,11 +169,7 @@ fn interior() -> Scene {
     }
     let lamp = s.emissive(Vec3::new(6.0, 5.5, 4.5));
     for z in [-5.0, 0.0, 5.0] {
-        s.place(
-            Mesh::cuboid(Vec3::new(1.2, 0.05, 0.3), 1.0),
-            lamp,
-            at(Vec3::new(0.0, 3.47, z)),
-        );
+        s.place(Mesh::cuboid(Vec3::new(1.2, 0.05, 0.3), 1.0), lamp, at(Vec3::new(0.0, 3.47, z)));
     }
     s.lighting.direction = Vec3::new(0.3, 1.0, 0.5);
     s.lighting.color = Vec3::splat(1.4);
@@ -281,17 +197,10 @@ fn thin() -> Scene {
     let mut s = Scene::new(
         "thin",
         BUILTIN_SCENES[1].1,
-        keys(&[
-            (0.0, [-1.2, 1.5, 5.0], [-0.6, 1.2, 0.0]),
-            (2.0, [0.2, 1.55, 4.8], [0.8, 1.2, -0.2]),
-        ]),
+        keys(&[(0.0, [-1.2, 1.5, 5.0], [-0.6, 1.2, 0.0]), (2.0, [0.2, 1.55, 4.8], [0.8, 1.2, -0.2])]),
     );
     let grass = s.textured(Photos::grass(), None);
-    s.place(
-        Mesh::cuboid(Vec3::new(40.0, 0.1, 40.0), 0.25),
-        grass,
-        at(Vec3::new(0.0, -0.05, 0.0)),
-    );
+    s.place(Mesh::cuboid(Vec3::new(40.0, 0.1, 40.0), 0.25), grass, at(Vec3::new(0.0, -0.05, 0.0)));
     let wood = s.textured(Photos::wood(), None);
     fence(&mut s, wood, Vec3::new(-4.0, 0.0, 1.5), 8.0, 33);
     fence(&mut s, wood, Vec3::new(-6.0, 0.0, -2.0), 12.0, 49);
@@ -317,11 +226,7 @@ fn thin() -> Scene {
         shininess: 48.0,
         ..Default::default()
     });
-    s.place(
-        Mesh::quad(Vec2::new(2.0, 1.4), Vec2::new(2.0, 1.4)),
-        grate,
-        at(Vec3::new(1.8, 0.9, 2.2)),
-    );
+    s.place(Mesh::quad(Vec2::new(2.0, 1.4), Vec2::new(2.0, 1.4)), grate, at(Vec3::new(1.8, 0.9, 2.2)));
     // Foliage: alpha-tested leaf cards around trunks.
     let leaves_tex = s.add_texture(Photos::leaves());
     let leaves = s.add_material(Material {
@@ -339,10 +244,7 @@ fn thin() -> Scene {
             let p = base + Vec3::new((h1 - 0.5) * 1.4, 1.5 + h2 * 1.2, (h2 - 0.5) * 1.4);
             cards.append(
                 &Mesh::quad(Vec2::splat(0.9), Vec2::ONE),
-                Mat4::from_rotation_translation(
-                    Quat::from_rotation_y(h1 * 6.0) * Quat::from_rotation_x(h2 - 0.5),
-                    p,
-                ),
+                Mat4::from_rotation_translation(Quat::from_rotation_y(h1 * 6.0) * Quat::from_rotation_x(h2 - 0.5), p),
             );
         }
         s.place(cards, leaves, Mat4::IDENTITY);
@@ -354,24 +256,13 @@ fn fast_objects() -> Scene {
     let mut s = Scene::new(
         "fast_objects",
         BUILTIN_SCENES[2].1,
-        keys(&[
-            (0.0, [0.0, 1.6, 6.0], [0.0, 1.2, 0.0]),
-            (2.0, [0.4, 1.6, 5.9], [0.1, 1.2, 0.0]),
-        ]),
+        keys(&[(0.0, [0.0, 1.6, 6.0], [0.0, 1.2, 0.0]), (2.0, [0.4, 1.6, 5.9], [0.1, 1.2, 0.0])]),
     );
     let bump = s.bump(24, 3.0, 21);
     let wall = s.textured(Photos::brick(), Some(bump));
-    s.place(
-        Mesh::cuboid(Vec3::new(16.0, 6.0, 0.2), 0.45),
-        wall,
-        at(Vec3::new(0.0, 3.0, -2.0)),
-    );
+    s.place(Mesh::cuboid(Vec3::new(16.0, 6.0, 0.2), 0.45), wall, at(Vec3::new(0.0, 3.0, -2.0)));
     let floor = s.textured(Photos::gravel(), None);
-    s.place(
-        Mesh::cuboid(Vec3::new(16.0, 0.1, 12.0), 0.5),
-        floor,
-        at(Vec3::new(0.0, -0.05, 2.0)),
-    );
+    s.place(Mesh::cuboid(Vec3::new(16.0, 0.1, 12.0), 0.5), floor, at(Vec3::new(0.0, -0.05, 2.0)));
     let mats = [
         s.textured(Photos::wood(), None),
         s.solid(Vec3::new(0.7, 0.1, 0.08), 0.5, 80.0),
@@ -402,28 +293,17 @@ fn highlights() -> Scene {
     let mut s = Scene::new(
         "highlights",
         BUILTIN_SCENES[3].1,
-        keys(&[
-            (0.0, [-1.0, 1.4, 5.5], [0.0, 1.0, 0.0]),
-            (2.0, [-0.6, 1.45, 5.4], [0.1, 1.0, 0.0]),
-        ]),
+        keys(&[(0.0, [-1.0, 1.4, 5.5], [0.0, 1.0, 0.0]), (2.0, [-0.6, 1.45, 5.4], [0.1, 1.0, 0.0])]),
     );
     s.lighting.ambient = Vec3::splat(0.03);
     s.lighting.color = Vec3::splat(1.6);
     s.lighting.sky = Vec3::new(0.01, 0.012, 0.02);
     let floor = s.textured(Photos::rock(), None);
-    s.place(
-        Mesh::cuboid(Vec3::new(20.0, 0.1, 20.0), 0.4),
-        floor,
-        at(Vec3::new(0.0, -0.05, 0.0)),
-    );
+    s.place(Mesh::cuboid(Vec3::new(20.0, 0.1, 20.0), 0.4), floor, at(Vec3::new(0.0, -0.05, 0.0)));
     let mut dots = Mesh::default();
     let dot = Mesh::sphere(0.012, 4, 6);
     for i in 0..400 {
-        let p = Vec3::new(
-            hash2(i, 1, 9) * 8.0 - 4.0,
-            hash2(i, 2, 9) * 3.0 + 0.1,
-            hash2(i, 3, 9) * 6.0 - 4.0,
-        );
+        let p = Vec3::new(hash2(i, 1, 9) * 8.0 - 4.0, hash2(i, 2, 9) * 3.0 + 0.1, hash2(i, 3, 9) * 6.0 - 4.0);
         dots.append(&dot, at(p));
     }
     let glow = s.emissive(Vec3::new(40.0, 30.0, 18.0));
@@ -446,10 +326,7 @@ fn patterns() -> Scene {
     let mut s = Scene::new(
         "patterns",
         BUILTIN_SCENES[4].1,
-        keys(&[
-            (0.0, [0.0, 1.5, 4.0], [0.0, 1.2, -2.0]),
-            (2.0, [0.15, 1.52, 4.0], [0.15, 1.22, -2.0]),
-        ]),
+        keys(&[(0.0, [0.0, 1.5, 4.0], [0.0, 1.2, -2.0]), (2.0, [0.15, 1.52, 4.0], [0.15, 1.22, -2.0])]),
     );
     let text = s.add_texture(texture::text(
         512,
@@ -466,46 +343,21 @@ fn patterns() -> Scene {
         3,
         true,
     ));
-    let sign = s.add_material(Material {
-        base_color_texture: Some(text),
-        ..Default::default()
-    });
-    s.place(
-        Mesh::quad(Vec2::new(3.2, 1.6), Vec2::ONE),
-        sign,
-        at(Vec3::new(-0.6, 1.6, -2.0)),
-    );
+    let sign = s.add_material(Material { base_color_texture: Some(text), ..Default::default() });
+    s.place(Mesh::quad(Vec2::new(3.2, 1.6), Vec2::ONE), sign, at(Vec3::new(-0.6, 1.6, -2.0)));
     let checker = s.add_texture(texture::checkerboard(512, 16));
-    let floor = s.add_material(Material {
-        base_color_texture: Some(checker),
-        ..Default::default()
-    });
-    s.place(
-        Mesh::cuboid(Vec3::new(30.0, 0.1, 40.0), 0.25),
-        floor,
-        at(Vec3::new(0.0, -0.05, -10.0)),
-    );
+    let floor = s.add_material(Material { base_color_texture: Some(checker), ..Default::default() });
+    s.place(Mesh::cuboid(Vec3::new(30.0, 0.1, 40.0), 0.25), floor, at(Vec3::new(0.0, -0.05, -10.0)));
     let lines = s.add_texture(texture::line_pattern(512));
-    let panel = s.add_material(Material {
-        base_color_texture: Some(lines),
-        ..Default::default()
-    });
+    let panel = s.add_material(Material { base_color_texture: Some(lines), ..Default::default() });
     s.place(
         Mesh::quad(Vec2::new(1.8, 1.8), Vec2::ONE),
         panel,
         Mat4::from_rotation_translation(Quat::from_rotation_y(-0.5), Vec3::new(2.0, 1.4, -1.5)),
     );
-    let small_text = s.add_texture(texture::text(
-        256,
-        128,
-        &["SMALL PRINT 42", "READ ME IF YOU CAN", "9876543210"],
-        2,
-        false,
-    ));
-    let sign2 = s.add_material(Material {
-        base_color_texture: Some(small_text),
-        ..Default::default()
-    });
+    let small_text =
+        s.add_texture(texture::text(256, 128, &["SMALL PRINT 42", "READ ME IF YOU CAN", "9876543210"], 2, false));
+    let sign2 = s.add_material(Material { base_color_texture: Some(small_text), ..Default::default() });
     s.place(
         Mesh::quad(Vec2::new(1.2, 0.6), Vec2::ONE),
         sign2,
@@ -527,11 +379,7 @@ fn cut_rotation() -> Scene {
     path.keyframes[2].cut = true;
     let mut s = Scene::new("cut_rotation", BUILTIN_SCENES[5].1, path);
     let floor = s.textured(Photos::gravel(), None);
-    s.place(
-        Mesh::cuboid(Vec3::new(30.0, 0.1, 30.0), 0.5),
-        floor,
-        at(Vec3::new(0.0, -0.05, 0.0)),
-    );
+    s.place(Mesh::cuboid(Vec3::new(30.0, 0.1, 30.0), 0.5), floor, at(Vec3::new(0.0, -0.05, 0.0)));
     let bump = s.bump(24, 3.0, 31);
     let wall = s.textured(Photos::brick(), Some(bump));
     let wood = s.textured(Photos::wood(), None);
@@ -542,10 +390,7 @@ fn cut_rotation() -> Scene {
         s.place(
             Mesh::cuboid(Vec3::new(2.5, 3.0, 0.4), 0.45),
             [wall, wood, rock][i % 3],
-            Mat4::from_rotation_translation(
-                Quat::from_rotation_y(-a + std::f32::consts::FRAC_PI_2),
-                p,
-            ),
+            Mat4::from_rotation_translation(Quat::from_rotation_y(-a + std::f32::consts::FRAC_PI_2), p),
         );
     }
     let red = s.solid(Vec3::new(0.8, 0.15, 0.1), 0.4, 60.0);
@@ -565,26 +410,13 @@ fn smoke(s: &mut Scene, origin: Vec3, puffs: u32, seed: u32) {
     });
     let quad = s.add_mesh(Mesh::quad(Vec2::splat(1.0), Vec2::ONE));
     for i in 0..puffs {
-        let (h1, h2, h3) = (
-            hash2(i as i32, 1, seed),
-            hash2(i as i32, 2, seed),
-            hash2(i as i32, 3, seed),
-        );
+        let (h1, h2, h3) = (hash2(i as i32, 1, seed), hash2(i as i32, 2, seed), hash2(i as i32, 3, seed));
         s.add(Object::animated(quad, mat, move |t| {
             // Each puff rises through a 3 s cycle, drifting and growing.
             let phase = (t / 3.0 + h1).fract();
-            let p = origin
-                + Vec3::new(
-                    (h2 - 0.5) * 0.8 + phase * 0.6,
-                    phase * 3.0,
-                    (h3 - 0.5) * 0.8,
-                );
+            let p = origin + Vec3::new((h2 - 0.5) * 0.8 + phase * 0.6, phase * 3.0, (h3 - 0.5) * 0.8);
             let scale = 0.5 + phase * 1.5;
-            Mat4::from_scale_rotation_translation(
-                Vec3::splat(scale),
-                Quat::from_rotation_z(h3 * 6.0 + t * 0.3),
-                p,
-            )
+            Mat4::from_scale_rotation_translation(Vec3::splat(scale), Quat::from_rotation_z(h3 * 6.0 + t * 0.3), p)
         }));
     }
 }
@@ -593,35 +425,18 @@ fn particles() -> Scene {
     let mut s = Scene::new(
         "particles",
         BUILTIN_SCENES[6].1,
-        keys(&[
-            (0.0, [-0.5, 1.6, 6.0], [0.0, 1.4, 0.0]),
-            (2.0, [0.3, 1.65, 5.8], [0.1, 1.4, 0.0]),
-        ]),
+        keys(&[(0.0, [-0.5, 1.6, 6.0], [0.0, 1.4, 0.0]), (2.0, [0.3, 1.65, 5.8], [0.1, 1.4, 0.0])]),
     );
     let bump = s.bump(24, 3.0, 41);
     let wall = s.textured(Photos::brick(), Some(bump));
-    s.place(
-        Mesh::cuboid(Vec3::new(14.0, 6.0, 0.2), 0.45),
-        wall,
-        at(Vec3::new(0.0, 3.0, -1.5)),
-    );
+    s.place(Mesh::cuboid(Vec3::new(14.0, 6.0, 0.2), 0.45), wall, at(Vec3::new(0.0, 3.0, -1.5)));
     let floor = s.textured(Photos::gravel(), None);
-    s.place(
-        Mesh::cuboid(Vec3::new(14.0, 0.1, 12.0), 0.5),
-        floor,
-        at(Vec3::new(0.0, -0.05, 2.0)),
-    );
+    s.place(Mesh::cuboid(Vec3::new(14.0, 0.1, 12.0), 0.5), floor, at(Vec3::new(0.0, -0.05, 2.0)));
     // A screen whose picture scrolls: its motion vectors are zero but its texels change.
     let scroll_tex = s.add_texture(texture::text(
         256,
         256,
-        &[
-            "NEWS 24",
-            "SCROLLING",
-            "TICKER 0123",
-            "STATIC MVS",
-            "REACTIVE",
-        ],
+        &["NEWS 24", "SCROLLING", "TICKER 0123", "STATIC MVS", "REACTIVE"],
         4,
         false,
     ));
@@ -633,11 +448,7 @@ fn particles() -> Scene {
         reactive: 1.0,
         ..Default::default()
     });
-    s.place(
-        Mesh::quad(Vec2::new(2.0, 1.2), Vec2::ONE),
-        screen,
-        at(Vec3::new(2.2, 1.8, -1.38)),
-    );
+    s.place(Mesh::quad(Vec2::new(2.0, 1.2), Vec2::ONE), screen, at(Vec3::new(2.2, 1.8, -1.38)));
     smoke(&mut s, Vec3::new(-1.2, 0.0, 0.3), 24, 51);
     s
 }
@@ -653,11 +464,7 @@ fn level() -> Scene {
     let mut s = Scene::new("level", BUILTIN_SCENES[7].1, path);
     s.default_frames = 180;
     let grass = s.textured(Photos::grass(), None);
-    s.place(
-        Mesh::cuboid(Vec3::new(40.0, 0.1, 40.0), 0.3),
-        grass,
-        at(Vec3::new(0.0, -0.05, 0.0)),
-    );
+    s.place(Mesh::cuboid(Vec3::new(40.0, 0.1, 40.0), 0.3), grass, at(Vec3::new(0.0, -0.05, 0.0)));
     let bump = s.bump(24, 3.0, 61);
     let wall = s.textured(Photos::brick(), Some(bump));
     for (p, d) in [
@@ -686,39 +493,19 @@ fn level() -> Scene {
         );
     }
     s.place(cards, leaves, Mat4::IDENTITY);
-    let text = s.add_texture(texture::text(
-        256,
-        128,
-        &["LEVEL 8", "EXIT ->", "MIND THE GAP"],
-        3,
-        true,
-    ));
-    let sign = s.add_material(Material {
-        base_color_texture: Some(text),
-        ..Default::default()
-    });
-    s.place(
-        Mesh::quad(Vec2::new(1.6, 0.8), Vec2::ONE),
-        sign,
-        at(Vec3::new(3.0, 2.0, -5.8)),
-    );
+    let text = s.add_texture(texture::text(256, 128, &["LEVEL 8", "EXIT ->", "MIND THE GAP"], 3, true));
+    let sign = s.add_material(Material { base_color_texture: Some(text), ..Default::default() });
+    s.place(Mesh::quad(Vec2::new(1.6, 0.8), Vec2::ONE), sign, at(Vec3::new(3.0, 2.0, -5.8)));
     let lamp = s.emissive(Vec3::new(30.0, 22.0, 12.0));
     let mut bulbs = Mesh::default();
     for i in 0..24 {
-        bulbs.append(
-            &Mesh::sphere(0.03, 4, 6),
-            at(Vec3::new(-0.5 + 0.4 * i as f32, 3.3, -5.7)),
-        );
+        bulbs.append(&Mesh::sphere(0.03, 4, 6), at(Vec3::new(-0.5 + 0.4 * i as f32, 3.3, -5.7)));
     }
     s.place(bulbs, lamp, Mat4::IDENTITY);
     let red = s.solid(Vec3::new(0.75, 0.12, 0.08), 0.6, 90.0);
     let ball = s.add_mesh(Mesh::sphere(0.35, 16, 24));
     s.add(Object::animated(ball, red, |t| {
-        at(Vec3::new(
-            -2.0 + (t * 4.0).rem_euclid(8.0),
-            0.35 + (t * 5.0).sin().abs(),
-            0.5,
-        ))
+        at(Vec3::new(-2.0 + (t * 4.0).rem_euclid(8.0), 0.35 + (t * 5.0).sin().abs(), 0.5))
     }));
     smoke(&mut s, Vec3::new(5.0, 0.0, -4.5), 14, 81);
     let grate_tex = s.add_texture(texture::grate(256, 12, 0.2));

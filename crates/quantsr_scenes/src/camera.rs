@@ -51,11 +51,7 @@ impl CameraPose {
     pub fn view(&self) -> Mat4 {
         let forward = (self.target - self.position).normalize_or(Vec3::NEG_Z);
         // Avoid a degenerate basis when looking straight up or down.
-        let up = if forward.y.abs() > 0.999 {
-            Vec3::Z
-        } else {
-            Vec3::Y
-        };
+        let up = if forward.y.abs() > 0.999 { Vec3::Z } else { Vec3::Y };
         Mat4::look_at_rh(self.position, self.position + forward, up)
     }
 }
@@ -69,10 +65,8 @@ pub fn projection(fov_y: f32, aspect: f32, near: f32, far: f32) -> Mat4 {
 impl CameraPath {
     /// Parses and validates the JSON of a camera path file; `source` names it in errors.
     pub fn from_json(text: &str, source: &str) -> Result<Self, SceneError> {
-        let path: CameraPath = serde_json::from_str(text).map_err(|e| SceneError::CameraPath {
-            file: source.into(),
-            message: e.to_string(),
-        })?;
+        let path: CameraPath = serde_json::from_str(text)
+            .map_err(|e| SceneError::CameraPath { file: source.into(), message: e.to_string() })?;
         path.validate(source)?;
         Ok(path)
     }
@@ -80,24 +74,15 @@ impl CameraPath {
     /// Checks keyframes are finite, non-empty, increasing in time, and that the field of view
     /// is a usable angle.
     pub fn validate(&self, source: &str) -> Result<(), SceneError> {
-        let bad = |message: String| {
-            Err(SceneError::CameraPath {
-                file: source.into(),
-                message,
-            })
-        };
+        let bad = |message: String| Err(SceneError::CameraPath { file: source.into(), message });
         if !(self.fov_y.is_finite() && self.fov_y > 0.01 && self.fov_y < 3.1) {
-            return bad(format!(
-                "fov_y = {} is not an angle in (0.01, 3.1) radians",
-                self.fov_y
-            ));
+            return bad(format!("fov_y = {} is not an angle in (0.01, 3.1) radians", self.fov_y));
         }
         if self.keyframes.is_empty() {
             return bad("keyframes is empty".into());
         }
         for (i, k) in self.keyframes.iter().enumerate() {
-            let finite =
-                k.t.is_finite() && k.position.iter().chain(&k.target).all(|v| v.is_finite());
+            let finite = k.t.is_finite() && k.position.iter().chain(&k.target).all(|v| v.is_finite());
             if !finite {
                 return bad(format!("keyframes[{i}] has a non-finite number"));
             }
@@ -129,10 +114,7 @@ impl CameraPath {
         let keys = &self.keyframes;
         // The segment is the run of keyframes since the last cut at or before t.
         let start = keys.iter().rposition(|k| k.cut && k.t <= t).unwrap_or(0);
-        let end = keys[start + 1..]
-            .iter()
-            .position(|k| k.cut)
-            .map_or(keys.len(), |p| start + 1 + p);
+        let end = keys[start + 1..].iter().position(|k| k.cut).map_or(keys.len(), |p| start + 1 + p);
         let seg = &keys[start..end];
         if seg.len() == 1 || t <= seg[0].t {
             return pose(&seg[0]);
@@ -141,38 +123,18 @@ impl CameraPath {
         if t >= seg[last].t {
             return pose(&seg[last]);
         }
-        let i = seg
-            .windows(2)
-            .position(|w| t >= w[0].t && t < w[1].t)
-            .unwrap_or(last - 1);
+        let i = seg.windows(2).position(|w| t >= w[0].t && t < w[1].t).unwrap_or(last - 1);
         let s = (t - seg[i].t) / (seg[i + 1].t - seg[i].t);
         let at = |j: isize| seg[j.clamp(0, last as isize) as usize];
-        let (k0, k1, k2, k3) = (
-            at(i as isize - 1),
-            at(i as isize),
-            at(i as isize + 1),
-            at(i as isize + 2),
-        );
-        let cr = |f: fn(&Keyframe) -> [f32; 3]| {
-            catmull_rom(
-                f(&k0).into(),
-                f(&k1).into(),
-                f(&k2).into(),
-                f(&k3).into(),
-                s,
-            )
-        };
-        CameraPose {
-            position: cr(|k| k.position),
-            target: cr(|k| k.target),
-        }
+        let (k0, k1, k2, k3) = (at(i as isize - 1), at(i as isize), at(i as isize + 1), at(i as isize + 2));
+        let cr =
+            |f: fn(&Keyframe) -> [f32; 3]| catmull_rom(f(&k0).into(), f(&k1).into(), f(&k2).into(), f(&k3).into(), s);
+        CameraPose { position: cr(|k| k.position), target: cr(|k| k.target) }
     }
 
     /// Whether a cut keyframe lies in the time interval `(t0, t1]`.
     pub fn cut_in(&self, t0: f32, t1: f32) -> bool {
-        self.keyframes
-            .iter()
-            .any(|k| k.cut && k.t > t0 && k.t <= t1)
+        self.keyframes.iter().any(|k| k.cut && k.t > t0 && k.t <= t1)
     }
 
     /// An automatic fly-through for a scene with the given bounds: a slow loop around the
@@ -183,26 +145,13 @@ impl CameraPath {
         let half = (hi - lo) * 0.5;
         let radius = half.x.max(half.z).max(1e-3);
         // Objects (roughly as tall as wide) are orbited from outside; levels from inside.
-        let orbit = if half.y > 0.35 * radius {
-            2.2 * half.length().max(1e-3)
-        } else {
-            0.6 * radius
-        };
-        let eye_y = centre.y
-            + if half.y > 0.35 * radius {
-                0.35 * half.length()
-            } else {
-                0.1 * half.y.max(0.1)
-            };
+        let orbit = if half.y > 0.35 * radius { 2.2 * half.length().max(1e-3) } else { 0.6 * radius };
+        let eye_y = centre.y + if half.y > 0.35 * radius { 0.35 * half.length() } else { 0.1 * half.y.max(0.1) };
         let n = 8;
         let keyframes = (0..=n)
             .map(|i| {
                 let a = i as f32 / n as f32 * std::f32::consts::PI * 0.75;
-                let position = [
-                    centre.x + orbit * a.cos(),
-                    eye_y,
-                    centre.z + orbit * a.sin(),
-                ];
+                let position = [centre.x + orbit * a.cos(), eye_y, centre.z + orbit * a.sin()];
                 let look = if half.y > 0.35 * radius {
                     centre
                 } else {
@@ -212,26 +161,15 @@ impl CameraPath {
                         centre.z + orbit * (a + 0.8).sin() * 0.5,
                     )
                 };
-                Keyframe {
-                    t: duration * i as f32 / n as f32,
-                    position,
-                    target: look.to_array(),
-                    cut: false,
-                }
+                Keyframe { t: duration * i as f32 / n as f32, position, target: look.to_array(), cut: false }
             })
             .collect();
-        Self {
-            fov_y: 1.0,
-            keyframes,
-        }
+        Self { fov_y: 1.0, keyframes }
     }
 }
 
 fn pose(k: &Keyframe) -> CameraPose {
-    CameraPose {
-        position: k.position.into(),
-        target: k.target.into(),
-    }
+    CameraPose { position: k.position.into(), target: k.target.into() }
 }
 
 fn catmull_rom(p0: Vec3, p1: Vec3, p2: Vec3, p3: Vec3, s: f32) -> Vec3 {
@@ -274,26 +212,14 @@ mod tests {
         let cases = [
             ("{", "EOF"),
             (r#"{"keyframes": []}"#, "keyframes is empty"),
-            (
-                r#"{"keyframes": [{"t": 0, "position": [0,0], "target": [0,0,1]}]}"#,
-                "expected",
-            ),
+            (r#"{"keyframes": [{"t": 0, "position": [0,0], "target": [0,0,1]}]}"#, "expected"),
             (
                 r#"{"keyframes": [{"t": 1, "position": [0,0,0], "target": [0,0,1]}, {"t": 0.5, "position": [0,0,0], "target": [0,0,1]}]}"#,
                 "keyframes[1].t",
             ),
-            (
-                r#"{"fov_y": 0, "keyframes": [{"t": 0, "position": [0,0,0], "target": [0,0,1]}]}"#,
-                "fov_y",
-            ),
-            (
-                r#"{"keyframes": [{"t": 0, "position": [0,0,0], "target": [0,0,0]}]}"#,
-                "coincide",
-            ),
-            (
-                r#"{"keyframes": [{"t": 0, "position": [0,0,0], "target": [0,0,1], "speed": 2}]}"#,
-                "unknown field",
-            ),
+            (r#"{"fov_y": 0, "keyframes": [{"t": 0, "position": [0,0,0], "target": [0,0,1]}]}"#, "fov_y"),
+            (r#"{"keyframes": [{"t": 0, "position": [0,0,0], "target": [0,0,0]}]}"#, "coincide"),
+            (r#"{"keyframes": [{"t": 0, "position": [0,0,0], "target": [0,0,1], "speed": 2}]}"#, "unknown field"),
         ];
         for (json, needle) in cases {
             let e = path(json).unwrap_err().to_string();
@@ -306,9 +232,6 @@ mod tests {
         let p = projection(1.0, 1.5, 0.1, 100.0);
         let near = p.project_point3(Vec3::new(0.0, 0.0, -0.1));
         let far = p.project_point3(Vec3::new(0.0, 0.0, -100.0));
-        assert!(
-            (near.z - 1.0).abs() < 1e-5 && far.z.abs() < 1e-5,
-            "{near} {far}"
-        );
+        assert!((near.z - 1.0).abs() < 1e-5 && far.z.abs() < 1e-5, "{near} {far}");
     }
 }

@@ -50,19 +50,13 @@ use glam::{Affine2, Mat2, Mat3, Mat4, Vec2, Vec3, Vec4};
 use gltf::accessor::{DataType, Dimensions};
 use gltf::mesh::Mode;
 
-use crate::{
-    AlphaMode, CameraPath, Lighting, Material, Mesh, Object, Scene, SceneError, TextureImage,
-    Vertex,
-};
+use crate::{AlphaMode, CameraPath, Lighting, Material, Mesh, Object, Scene, SceneError, TextureImage, Vertex};
 
 /// Required extensions that change how geometry is stored or placed: without them the file
 /// cannot be drawn correctly, so it is rejected (with what the extension does).
 const UNSUPPORTED_GEOMETRY: &[(&str, &str)] = &[
     ("KHR_draco_mesh_compression", "Draco-compressed geometry"),
-    (
-        "EXT_meshopt_compression",
-        "meshoptimizer-compressed buffers",
-    ),
+    ("EXT_meshopt_compression", "meshoptimizer-compressed buffers"),
     ("KHR_mesh_quantization", "quantized vertex attributes"),
     ("EXT_mesh_gpu_instancing", "GPU-instanced nodes"),
 ];
@@ -88,10 +82,7 @@ const DEFAULT_FRAMES: u32 = 120;
 /// truncated GLB, malformed JSON, an invalid document, a missing buffer or image, a required
 /// extension that changes geometry, out-of-range indices, or nothing drawable.
 pub fn load_gltf(path: &Path) -> Result<Scene, SceneError> {
-    load(path).map_err(|message| SceneError::Gltf {
-        file: path.display().to_string(),
-        message,
-    })
+    load(path).map_err(|message| SceneError::Gltf { file: path.display().to_string(), message })
 }
 
 /// Loader result: the message of a [`SceneError::Gltf`] (the caller adds the file).
@@ -99,9 +90,7 @@ type Res<T> = Result<T, String>;
 
 fn load(path: &Path) -> Res<Scene> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    let is_glb_name = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("glb"));
+    let is_glb_name = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("glb"));
     let (json, bin) = if bytes.starts_with(b"glTF") {
         let (json, bin) = split_glb(&bytes)?;
         (json, bin.map(<[u8]>::to_vec))
@@ -113,29 +102,21 @@ fn load(path: &Path) -> Res<Scene> {
     } else {
         (&bytes[..], None)
     };
-    let mut value: serde_json::Value =
-        serde_json::from_slice(json).map_err(|e| format!("malformed JSON: {e}"))?;
+    let mut value: serde_json::Value = serde_json::from_slice(json).map_err(|e| format!("malformed JSON: {e}"))?;
     check_document_header(&mut value)?;
     let root: gltf::json::Root =
         serde_json::from_value(value).map_err(|e| format!("not a valid glTF 2.0 document: {e}"))?;
-    let document = gltf::Document::from_json(root)
-        .map_err(|e| format!("not a valid glTF 2.0 document: {e}"))?;
+    let document = gltf::Document::from_json(root).map_err(|e| format!("not a valid glTF 2.0 document: {e}"))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let buffers = load_buffers(&document, base, bin)?;
 
-    let name = path
-        .file_stem()
-        .map_or_else(|| "gltf".to_string(), |s| s.to_string_lossy().into_owned());
+    let name = path.file_stem().map_or_else(|| "gltf".to_string(), |s| s.to_string_lossy().into_owned());
     let mut builder = Builder {
         document: &document,
         base,
         buffers,
         world: node_world_transforms(&document)?,
-        scene: Scene::new(
-            &name,
-            "",
-            CameraPath::fly_through(Vec3::ZERO, Vec3::ONE, FLY_THROUGH_SECONDS),
-        ),
+        scene: Scene::new(&name, "", CameraPath::fly_through(Vec3::ZERO, Vec3::ONE, FLY_THROUGH_SECONDS)),
         textures: HashMap::new(),
         materials: HashMap::new(),
         meshes: HashMap::new(),
@@ -149,28 +130,17 @@ fn load(path: &Path) -> Res<Scene> {
 fn split_glb(bytes: &[u8]) -> Res<(&[u8], Option<&[u8]>)> {
     const JSON: u32 = 0x4E4F_534A;
     const BIN: u32 = 0x004E_4942;
-    let u32_at = |at: usize| -> Option<u32> {
-        bytes
-            .get(at..at + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    };
+    let u32_at =
+        |at: usize| -> Option<u32> { bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])) };
     let (Some(version), Some(length)) = (u32_at(4), u32_at(8)) else {
-        return Err(format!(
-            "truncated GLB: {} bytes, shorter than the 12-byte header",
-            bytes.len()
-        ));
+        return Err(format!("truncated GLB: {} bytes, shorter than the 12-byte header", bytes.len()));
     };
     if version != 2 {
-        return Err(format!(
-            "GLB container version {version} is not supported (only 2)"
-        ));
+        return Err(format!("GLB container version {version} is not supported (only 2)"));
     }
     let length = length as usize;
     if length > bytes.len() {
-        return Err(format!(
-            "truncated GLB: the header says {length} bytes, the file has {}",
-            bytes.len()
-        ));
+        return Err(format!("truncated GLB: the header says {length} bytes, the file has {}", bytes.len()));
     }
     let bytes = &bytes[..length];
     let chunk = |at: usize| -> Res<Option<(u32, &[u8])>> {
@@ -178,28 +148,18 @@ fn split_glb(bytes: &[u8]) -> Res<(&[u8], Option<&[u8]>)> {
             return Ok(None);
         }
         let (Some(len), Some(kind)) = (u32_at(at), u32_at(at + 4)) else {
-            return Err(format!(
-                "truncated GLB: chunk header at byte {at} is cut off"
-            ));
+            return Err(format!("truncated GLB: chunk header at byte {at} is cut off"));
         };
         let start = at + 8;
-        let end = start
-            .checked_add(len as usize)
-            .filter(|&e| e <= bytes.len())
-            .ok_or_else(|| {
-                format!(
-                    "truncated GLB: the chunk at byte {at} says {len} bytes, only {} remain",
-                    bytes.len() - start
-                )
-            })?;
+        let end = start.checked_add(len as usize).filter(|&e| e <= bytes.len()).ok_or_else(|| {
+            format!("truncated GLB: the chunk at byte {at} says {len} bytes, only {} remain", bytes.len() - start)
+        })?;
         Ok(Some((kind, &bytes[start..end])))
     };
     let json = match chunk(12)? {
         Some((JSON, json)) => json,
         Some((kind, _)) => {
-            return Err(format!(
-                "GLB: the first chunk has type {kind:#010x}, expected JSON"
-            ));
+            return Err(format!("GLB: the first chunk has type {kind:#010x}, expected JSON"));
         }
         None => return Err("GLB: no JSON chunk".into()),
     };
@@ -219,20 +179,12 @@ fn check_document_header(value: &mut serde_json::Value) -> Res<()> {
     let Some(root) = value.as_object_mut() else {
         return Err("not a glTF document: the JSON is not an object".into());
     };
-    if let Some(version) = root
-        .get("asset")
-        .and_then(|a| a.get("version"))
-        .and_then(|v| v.as_str())
+    if let Some(version) = root.get("asset").and_then(|a| a.get("version")).and_then(|v| v.as_str())
         && version.split('.').next() != Some("2")
     {
-        return Err(format!(
-            "glTF version {version} is not supported (only 2.x)"
-        ));
+        return Err(format!("glTF version {version} is not supported (only 2.x)"));
     }
-    let Some(required) = root
-        .get_mut("extensionsRequired")
-        .and_then(|r| r.as_array_mut())
-    else {
+    let Some(required) = root.get_mut("extensionsRequired").and_then(|r| r.as_array_mut()) else {
         return Ok(());
     };
     for ext in required.iter().filter_map(|e| e.as_str()) {
@@ -261,11 +213,7 @@ fn check_document_header(value: &mut serde_json::Value) -> Res<()> {
 
 /// Reads every buffer (GLB binary chunk, data URI or external file) and checks that the
 /// buffer views fit in them.
-fn load_buffers(
-    document: &gltf::Document,
-    base: &Path,
-    mut bin: Option<Vec<u8>>,
-) -> Res<Vec<gltf::buffer::Data>> {
+fn load_buffers(document: &gltf::Document, base: &Path, mut bin: Option<Vec<u8>>) -> Res<Vec<gltf::buffer::Data>> {
     let mut buffers = Vec::new();
     for buffer in document.buffers() {
         let what = match buffer.source() {
@@ -286,11 +234,7 @@ fn load_buffers(
     }
     for view in document.views() {
         let available = buffers[view.buffer().index()].len();
-        if view
-            .offset()
-            .checked_add(view.length())
-            .is_none_or(|end| end > available)
-        {
+        if view.offset().checked_add(view.length()).is_none_or(|end| end > available) {
             return Err(format!(
                 "bufferView {} (bytes {}..+{}) lies outside buffer {}, which has {available} bytes",
                 view.index(),
@@ -318,9 +262,7 @@ fn percent_decode(uri: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
         match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
             (b'%', Some(byte)) => {
                 out.push(byte);
@@ -342,19 +284,13 @@ fn node_world_transforms(document: &gltf::Document) -> Res<Vec<Mat4>> {
     for node in document.nodes() {
         for child in node.children() {
             if parent[child.index()].is_some() {
-                log::warn!(
-                    "glTF node {} has several parents; using the first",
-                    child.index()
-                );
+                log::warn!("glTF node {} has several parents; using the first", child.index());
             } else {
                 parent[child.index()] = Some(node.index());
             }
         }
     }
-    let local: Vec<Mat4> = document
-        .nodes()
-        .map(|n| Mat4::from_cols_array_2d(&n.transform().matrix()))
-        .collect();
+    let local: Vec<Mat4> = document.nodes().map(|n| Mat4::from_cols_array_2d(&n.transform().matrix())).collect();
     (0..count)
         .map(|n| {
             let mut world = local[n];
@@ -379,11 +315,7 @@ fn node_world_transforms(document: &gltf::Document) -> Res<Vec<Mat4>> {
 /// exporters that convert watts write them), and the result is capped at 20× the sun.
 pub(crate) fn directional_lighting(direction: Vec3, color: [f32; 3], intensity: f32) -> Lighting {
     let sun = Lighting::default();
-    let intensity = if intensity > 20.0 {
-        intensity / 683.0
-    } else {
-        intensity
-    };
+    let intensity = if intensity > 20.0 { intensity / 683.0 } else { intensity };
     Lighting {
         direction: direction.normalize(),
         color: Vec3::from(color) * intensity.clamp(0.0, 20.0) * sun.color.x,
@@ -408,10 +340,7 @@ pub(crate) fn texture_transform(offset: [f32; 2], rotation: f32, scale: [f32; 2]
     let (s, c) = rotation.sin_cos();
     // Rows (c, s) and (−s, c) of the spec's rotation matrix, as glam columns.
     let rotate = Mat2::from_cols(Vec2::new(c, -s), Vec2::new(s, c));
-    Affine2::from_mat2_translation(
-        rotate * Mat2::from_diagonal(Vec2::from(scale)),
-        Vec2::from(offset),
-    )
+    Affine2::from_mat2_translation(rotate * Mat2::from_diagonal(Vec2::from(scale)), Vec2::from(offset))
 }
 
 /// One `JOINTS_n`/`WEIGHTS_n` pair: four joint indices and weights per vertex.
@@ -465,10 +394,7 @@ impl Builder<'_> {
             Some(scene) => scene.nodes().collect(),
             None => {
                 let mut is_child = vec![false; document.nodes().len()];
-                document
-                    .nodes()
-                    .flat_map(|n| n.children())
-                    .for_each(|c| is_child[c.index()] = true);
+                document.nodes().flat_map(|n| n.children()).for_each(|c| is_child[c.index()] = true);
                 document.nodes().filter(|n| !is_child[n.index()]).collect()
             }
         };
@@ -476,10 +402,7 @@ impl Builder<'_> {
         let mut stack: Vec<gltf::Node<'_>> = roots.into_iter().rev().collect();
         while let Some(node) = stack.pop() {
             if std::mem::replace(&mut visited[node.index()], true) {
-                log::warn!(
-                    "glTF node {} is reached twice; drawing it once",
-                    node.index()
-                );
+                log::warn!("glTF node {} is reached twice; drawing it once", node.index());
                 continue;
             }
             if let Some(mesh) = node.mesh() {
@@ -495,50 +418,31 @@ impl Builder<'_> {
 
     fn take_light(&mut self, node: &gltf::Node<'_>, light: &gltf::khr_lights_punctual::Light<'_>) {
         if !matches!(light.kind(), gltf::khr_lights_punctual::Kind::Directional) {
-            log::info!(
-                "glTF: point and spot lights are ignored (light {})",
-                light.index()
-            );
+            log::info!("glTF: point and spot lights are ignored (light {})", light.index());
             return;
         }
         if self.light.is_some() {
-            log::info!(
-                "glTF: only the first directional light is used (ignoring light {})",
-                light.index()
-            );
+            log::info!("glTF: only the first directional light is used (ignoring light {})", light.index());
             return;
         }
         // A directional light shines along its node's −Z: the direction towards it is +Z.
         let towards = self.world[node.index()].transform_vector3(Vec3::Z);
         if towards.length_squared() > 0.0 && towards.is_finite() {
-            self.light = Some(directional_lighting(
-                towards,
-                light.color(),
-                light.intensity(),
-            ));
+            self.light = Some(directional_lighting(towards, light.color(), light.intensity()));
         }
     }
 
     fn draw_node(&mut self, node: &gltf::Node<'_>, mesh: &gltf::Mesh<'_>) -> Res<()> {
         let weights: Vec<f32> = node.weights().or(mesh.weights()).unwrap_or(&[]).to_vec();
-        let joints = node
-            .skin()
-            .map(|skin| self.joint_matrices(&skin))
-            .transpose()?;
+        let joints = node.skin().map(|skin| self.joint_matrices(&skin)).transpose()?;
         let world = self.world[node.index()];
         for primitive in mesh.primitives() {
             let material = self.material(&primitive.material())?;
             let label = format!("mesh {} primitive {}", mesh.index(), primitive.index());
-            let normal_mapped = self.scene.materials[material.index]
-                .normal_texture
-                .is_some();
+            let normal_mapped = self.scene.materials[material.index].normal_texture.is_some();
             match &joints {
                 None => {
-                    let key = (
-                        mesh.index(),
-                        primitive.index(),
-                        weights.iter().map(|w| w.to_bits()).collect(),
-                    );
+                    let key = (mesh.index(), primitive.index(), weights.iter().map(|w| w.to_bits()).collect());
                     let index = match self.meshes.get(&key) {
                         Some(&index) => index,
                         None => {
@@ -557,13 +461,10 @@ impl Builder<'_> {
                 }
                 Some(joints) => {
                     // Skinned: the joints place the vertices in world space.
-                    if let Some(g) =
-                        self.read_geometry(&primitive, &weights, material.uv_set, &label)?
-                    {
+                    if let Some(g) = self.read_geometry(&primitive, &weights, material.uv_set, &label)? {
                         let mesh = build_mesh(g, Some(joints), normal_mapped, &label)?;
                         let index = self.scene.add_mesh(mesh);
-                        self.scene
-                            .add(Object::fixed(index, material.index, Mat4::IDENTITY));
+                        self.scene.add(Object::fixed(index, material.index, Mat4::IDENTITY));
                     }
                 }
             }
@@ -580,21 +481,13 @@ impl Builder<'_> {
                 expect_type(&accessor, &[DataType::F32], Dimensions::Mat4, &what)?;
                 let m: Vec<[[f32; 4]; 4]> = self.read(&accessor, &what)?;
                 if m.len() < joints.len() {
-                    return Err(format!(
-                        "{what} has {} matrices for {} joints",
-                        m.len(),
-                        joints.len()
-                    ));
+                    return Err(format!("{what} has {} matrices for {} joints", m.len(), joints.len()));
                 }
                 m.iter().map(Mat4::from_cols_array_2d).collect()
             }
             None => vec![Mat4::IDENTITY; joints.len()],
         };
-        Ok(joints
-            .iter()
-            .zip(inverse_bind)
-            .map(|(&j, ibm)| self.world[j] * ibm)
-            .collect())
+        Ok(joints.iter().zip(inverse_bind).map(|(&j, ibm)| self.world[j] * ibm).collect())
     }
 
     fn material(&mut self, m: &gltf::Material<'_>) -> Res<MaterialSlot> {
@@ -607,11 +500,7 @@ impl Builder<'_> {
         let normal = m.normal_texture();
         let uv_set = base_info
             .as_ref()
-            .map(|i| {
-                i.texture_transform()
-                    .and_then(|t| t.tex_coord())
-                    .unwrap_or(i.tex_coord())
-            })
+            .map(|i| i.texture_transform().and_then(|t| t.tex_coord()).unwrap_or(i.tex_coord()))
             .or_else(|| emissive_info.as_ref().map(|i| i.tex_coord()))
             .or_else(|| normal.as_ref().map(|n| n.tex_coord()))
             .unwrap_or(0);
@@ -619,19 +508,10 @@ impl Builder<'_> {
             .as_ref()
             .or(emissive_info.as_ref())
             .and_then(|i| i.texture_transform())
-            .map_or(Affine2::IDENTITY, |t| {
-                texture_transform(t.offset(), t.rotation(), t.scale())
-            });
-        let base_color_texture = base_info
-            .map(|i| self.texture(&i.texture(), true))
-            .transpose()?;
-        let emissive_texture = emissive_info
-            .map(|i| self.texture(&i.texture(), true))
-            .transpose()?;
-        let normal_texture = normal
-            .as_ref()
-            .map(|n| self.texture(&n.texture(), false))
-            .transpose()?;
+            .map_or(Affine2::IDENTITY, |t| texture_transform(t.offset(), t.rotation(), t.scale()));
+        let base_color_texture = base_info.map(|i| self.texture(&i.texture(), true)).transpose()?;
+        let emissive_texture = emissive_info.map(|i| self.texture(&i.texture(), true)).transpose()?;
+        let normal_texture = normal.as_ref().map(|n| self.texture(&n.texture(), false)).transpose()?;
         let (specular, shininess) = blinn_phong(pbr.metallic_factor(), pbr.roughness_factor());
         let material = Material {
             base_color: Vec4::from(pbr.base_color_factor()),
@@ -650,10 +530,7 @@ impl Builder<'_> {
             shininess,
             ..Material::default()
         };
-        let slot = MaterialSlot {
-            index: self.scene.add_material(material),
-            uv_set,
-        };
+        let slot = MaterialSlot { index: self.scene.add_material(material), uv_set };
         self.materials.insert(m.index(), slot);
         Ok(slot)
     }
@@ -664,16 +541,13 @@ impl Builder<'_> {
         if let Some(&index) = self.textures.get(&(image.index(), srgb)) {
             return Ok(index);
         }
-        let fail = |e: &dyn std::fmt::Display, what: &str| {
-            format!("image {} ({what}): {e}", image.index())
-        };
+        let fail = |e: &dyn std::fmt::Display, what: &str| format!("image {} ({what}): {e}", image.index());
         // Images in buffer views and files are decoded by content, so a PNG labelled
         // `image/jpeg` (or named `.jpg`) still loads; data URIs go through the gltf crate.
         let decoded = match image.source() {
             gltf::image::Source::View { view, mime_type } => {
                 let what = format!("bufferView {}, {mime_type}", view.index());
-                let bytes = &self.buffers[view.buffer().index()]
-                    [view.offset()..view.offset() + view.length()];
+                let bytes = &self.buffers[view.buffer().index()][view.offset()..view.offset() + view.length()];
                 TextureImage::decode(bytes, srgb).map_err(|e| fail(&e, &what))?
             }
             gltf::image::Source::Uri { uri, .. } if !uri.contains(':') => {
@@ -685,9 +559,8 @@ impl Builder<'_> {
             gltf::image::Source::Uri { uri, .. } => {
                 // Data URIs: the gltf crate decodes them.
                 let what = describe_uri(self.base, uri);
-                let data =
-                    gltf::image::Data::from_source(image.source(), Some(self.base), &self.buffers)
-                        .map_err(|e| fail(&e, &what))?;
+                let data = gltf::image::Data::from_source(image.source(), Some(self.base), &self.buffers)
+                    .map_err(|e| fail(&e, &what))?;
                 TextureImage::new(data.width, data.height, to_rgba8(&data), srgb)
             }
         };
@@ -698,26 +571,15 @@ impl Builder<'_> {
 
     /// Reads an accessor after checking that it lies inside its buffer view (the `gltf`
     /// crate's reader panics or truncates on malformed accessors).
-    fn read<T: gltf::accessor::Item + Copy>(
-        &self,
-        accessor: &gltf::Accessor<'_>,
-        what: &str,
-    ) -> Res<Vec<T>> {
+    fn read<T: gltf::accessor::Item + Copy>(&self, accessor: &gltf::Accessor<'_>, what: &str) -> Res<Vec<T>> {
         let size = size_of::<T>();
         let count = accessor.count();
         if count == 0 {
             return Err(format!("{what}: accessor {} has count 0", accessor.index()));
         }
-        let fits = |view: &gltf::buffer::View<'_>,
-                    offset: usize,
-                    n: usize,
-                    label: &str|
-         -> Res<()> {
+        let fits = |view: &gltf::buffer::View<'_>, offset: usize, n: usize, label: &str| -> Res<()> {
             let stride = view.stride().unwrap_or(size);
-            let end = stride
-                .checked_mul(n - 1)
-                .and_then(|s| s.checked_add(offset))
-                .and_then(|s| s.checked_add(size));
+            let end = stride.checked_mul(n - 1).and_then(|s| s.checked_add(offset)).and_then(|s| s.checked_add(size));
             if stride < size || end.is_none_or(|e| e > view.length()) {
                 return Err(format!(
                     "{what}: accessor {} ({label}) does not fit in bufferView {} ({n} elements of {size} bytes, \
@@ -743,48 +605,29 @@ impl Builder<'_> {
             let index_size = sparse.indices().index_type().size();
             let view = sparse.indices().view();
             let stride = view.stride().unwrap_or(index_size);
-            let end = stride
-                .checked_mul(n - 1)
-                .and_then(|s| s.checked_add(sparse.indices().offset() + index_size));
+            let end = stride.checked_mul(n - 1).and_then(|s| s.checked_add(sparse.indices().offset() + index_size));
             if end.is_none_or(|e| e > view.length()) {
-                return Err(format!(
-                    "{what}: accessor {} sparse indices do not fit in their view",
-                    accessor.index()
-                ));
+                return Err(format!("{what}: accessor {} sparse indices do not fit in their view", accessor.index()));
             }
-            fits(
-                &sparse.values().view(),
-                sparse.values().offset(),
-                n,
-                "sparse values",
-            )?;
+            fits(&sparse.values().view(), sparse.values().offset(), n, "sparse values")?;
         } else if accessor.view().is_none() {
             // No data: the accessor reads as zeros.
             return Ok(vec![T::zero(); count]);
         }
         let buffers = &self.buffers;
-        let values: Vec<T> = gltf::accessor::Iter::new(accessor.clone(), |b: gltf::Buffer<'_>| {
-            buffers.get(b.index()).map(|d| &d[..])
-        })
-        .ok_or_else(|| format!("{what}: accessor {} cannot be read", accessor.index()))?
-        .collect();
+        let values: Vec<T> =
+            gltf::accessor::Iter::new(accessor.clone(), |b: gltf::Buffer<'_>| buffers.get(b.index()).map(|d| &d[..]))
+                .ok_or_else(|| format!("{what}: accessor {} cannot be read", accessor.index()))?
+                .collect();
         if values.len() != count {
-            return Err(format!(
-                "{what}: accessor {} gave {} of {count} elements",
-                accessor.index(),
-                values.len()
-            ));
+            return Err(format!("{what}: accessor {} gave {} of {count} elements", accessor.index(), values.len()));
         }
         Ok(values)
     }
 
     fn read_vec3(&self, accessor: &gltf::Accessor<'_>, what: &str) -> Res<Vec<Vec3>> {
         expect_type(accessor, &[DataType::F32], Dimensions::Vec3, what)?;
-        Ok(self
-            .read::<[f32; 3]>(accessor, what)?
-            .into_iter()
-            .map(Vec3::from)
-            .collect())
+        Ok(self.read::<[f32; 3]>(accessor, what)?.into_iter().map(Vec3::from).collect())
     }
 
     /// Reads a normalized-or-float attribute (UVs, weights) as floats.
@@ -799,23 +642,14 @@ impl Builder<'_> {
         [u8; N]: gltf::accessor::Item,
         [u16; N]: gltf::accessor::Item,
     {
-        expect_type(
-            accessor,
-            &[DataType::F32, DataType::U8, DataType::U16],
-            dims,
-            what,
-        )?;
+        expect_type(accessor, &[DataType::F32, DataType::U8, DataType::U16], dims, what)?;
         Ok(match accessor.data_type() {
-            DataType::U8 => self
-                .read::<[u8; N]>(accessor, what)?
-                .into_iter()
-                .map(|v| v.map(|x| f32::from(x) / 255.0))
-                .collect(),
-            DataType::U16 => self
-                .read::<[u16; N]>(accessor, what)?
-                .into_iter()
-                .map(|v| v.map(|x| f32::from(x) / 65535.0))
-                .collect(),
+            DataType::U8 => {
+                self.read::<[u8; N]>(accessor, what)?.into_iter().map(|v| v.map(|x| f32::from(x) / 255.0)).collect()
+            }
+            DataType::U16 => {
+                self.read::<[u16; N]>(accessor, what)?.into_iter().map(|v| v.map(|x| f32::from(x) / 65535.0)).collect()
+            }
             _ => self.read::<[f32; N]>(accessor, what)?,
         })
     }
@@ -830,10 +664,7 @@ impl Builder<'_> {
     ) -> Res<Option<Geometry>> {
         use gltf::Semantic;
         let mode = primitive.mode();
-        if !matches!(
-            mode,
-            Mode::Triangles | Mode::TriangleStrip | Mode::TriangleFan
-        ) {
+        if !matches!(mode, Mode::Triangles | Mode::TriangleStrip | Mode::TriangleFan) {
             log::warn!("glTF {label}: mode {mode:?} is not drawn (only triangles)");
             return Ok(None);
         }
@@ -845,9 +676,7 @@ impl Builder<'_> {
         let n = positions.len();
         let same_count = |len: usize, what: &str| -> Res<()> {
             if len != n {
-                return Err(format!(
-                    "{label}: {what} has {len} elements, POSITION has {n}"
-                ));
+                return Err(format!("{label}: {what} has {len} elements, POSITION has {n}"));
             }
             Ok(())
         };
@@ -859,18 +688,12 @@ impl Builder<'_> {
             Some(a) if normals.is_some() => {
                 let what = format!("{label} TANGENT");
                 expect_type(&a, &[DataType::F32], Dimensions::Vec4, &what)?;
-                Some(
-                    self.read::<[f32; 4]>(&a, &what)?
-                        .into_iter()
-                        .map(Vec4::from)
-                        .collect::<Vec<_>>(),
-                )
+                Some(self.read::<[f32; 4]>(&a, &what)?.into_iter().map(Vec4::from).collect::<Vec<_>>())
             }
             _ => None,
         };
-        let uv_accessor = primitive
-            .get(&Semantic::TexCoords(uv_set))
-            .or_else(|| primitive.get(&Semantic::TexCoords(0)));
+        let uv_accessor =
+            primitive.get(&Semantic::TexCoords(uv_set)).or_else(|| primitive.get(&Semantic::TexCoords(0)));
         let uvs = match uv_accessor {
             Some(a) => self
                 .read_unorm::<2>(&a, Dimensions::Vec2, &format!("{label} TEXCOORD"))?
@@ -901,33 +724,23 @@ impl Builder<'_> {
             if let (Some(a), Some(tangents)) = (target.tangents(), tangents.as_mut()) {
                 let d = self.read_vec3(&a, &format!("{label} morph target {t} TANGENT"))?;
                 same_count(d.len(), "a morph target")?;
-                tangents
-                    .iter_mut()
-                    .zip(d)
-                    .for_each(|(v, d)| *v += (w * d).extend(0.0));
+                tangents.iter_mut().zip(d).for_each(|(v, d)| *v += (w * d).extend(0.0));
             }
         }
 
         let mut influences = Vec::new();
         for set in 0.. {
-            let (Some(j), Some(w)) = (
-                primitive.get(&Semantic::Joints(set)),
-                primitive.get(&Semantic::Weights(set)),
-            ) else {
+            let (Some(j), Some(w)) = (primitive.get(&Semantic::Joints(set)), primitive.get(&Semantic::Weights(set)))
+            else {
                 break;
             };
             let what = format!("{label} JOINTS_{set}");
             expect_type(&j, &[DataType::U8, DataType::U16], Dimensions::Vec4, &what)?;
             let joints: Vec<[u16; 4]> = match j.data_type() {
-                DataType::U8 => self
-                    .read::<[u8; 4]>(&j, &what)?
-                    .into_iter()
-                    .map(|v| v.map(u16::from))
-                    .collect(),
+                DataType::U8 => self.read::<[u8; 4]>(&j, &what)?.into_iter().map(|v| v.map(u16::from)).collect(),
                 _ => self.read::<[u16; 4]>(&j, &what)?,
             };
-            let weights =
-                self.read_unorm::<4>(&w, Dimensions::Vec4, &format!("{label} WEIGHTS_{set}"))?;
+            let weights = self.read_unorm::<4>(&w, Dimensions::Vec4, &format!("{label} WEIGHTS_{set}"))?;
             same_count(joints.len(), "JOINTS")?;
             same_count(weights.len(), "WEIGHTS")?;
             influences.push((joints, weights));
@@ -936,58 +749,28 @@ impl Builder<'_> {
         let indices: Vec<u32> = match primitive.indices() {
             Some(a) => {
                 let what = format!("{label} indices");
-                expect_type(
-                    &a,
-                    &[DataType::U8, DataType::U16, DataType::U32],
-                    Dimensions::Scalar,
-                    &what,
-                )?;
+                expect_type(&a, &[DataType::U8, DataType::U16, DataType::U32], Dimensions::Scalar, &what)?;
                 match a.data_type() {
-                    DataType::U8 => self
-                        .read::<u8>(&a, &what)?
-                        .into_iter()
-                        .map(u32::from)
-                        .collect(),
-                    DataType::U16 => self
-                        .read::<u16>(&a, &what)?
-                        .into_iter()
-                        .map(u32::from)
-                        .collect(),
+                    DataType::U8 => self.read::<u8>(&a, &what)?.into_iter().map(u32::from).collect(),
+                    DataType::U16 => self.read::<u16>(&a, &what)?.into_iter().map(u32::from).collect(),
                     _ => self.read::<u32>(&a, &what)?,
                 }
             }
             None => (0..n as u32).collect(),
         };
         if let Some((i, &bad)) = indices.iter().enumerate().find(|&(_, &v)| v as usize >= n) {
-            return Err(format!(
-                "{label}: index {i} is {bad}, but there are only {n} vertices"
-            ));
+            return Err(format!("{label}: index {i} is {bad}, but there are only {n} vertices"));
         }
         if let Some(i) = positions.iter().position(|p| !p.is_finite()) {
-            return Err(format!(
-                "{label}: vertex {i} has a non-finite position {}",
-                positions[i]
-            ));
+            return Err(format!("{label}: vertex {i} has a non-finite position {}", positions[i]));
         }
         let indices = triangulate(mode, &indices, label);
-        Ok(Some(Geometry {
-            positions,
-            normals,
-            tangents,
-            uvs,
-            influences,
-            indices,
-        }))
+        Ok(Some(Geometry { positions, normals, tangents, uvs, influences, indices }))
     }
 }
 
 /// Checks an accessor's component type and dimensions before reading it.
-fn expect_type(
-    accessor: &gltf::Accessor<'_>,
-    types: &[DataType],
-    dims: Dimensions,
-    what: &str,
-) -> Res<()> {
+fn expect_type(accessor: &gltf::Accessor<'_>, types: &[DataType], dims: Dimensions, what: &str) -> Res<()> {
     if accessor.dimensions() != dims || !types.contains(&accessor.data_type()) {
         return Err(format!(
             "{what}: accessor {} is {:?} {:?}, expected {dims:?} of {types:?}",
@@ -1011,15 +794,12 @@ fn triangulate(mode: Mode, indices: &[u32], label: &str) -> Vec<u32> {
                 }
             })
             .collect(),
-        Mode::TriangleFan => (1..indices.len().saturating_sub(1))
-            .flat_map(|i| [indices[i], indices[i + 1], indices[0]])
-            .collect(),
+        Mode::TriangleFan => {
+            (1..indices.len().saturating_sub(1)).flat_map(|i| [indices[i], indices[i + 1], indices[0]]).collect()
+        }
         _ => {
             if !indices.len().is_multiple_of(3) {
-                log::warn!(
-                    "glTF {label}: {} indices is not a multiple of 3; dropping the rest",
-                    indices.len()
-                );
+                log::warn!("glTF {label}: {} indices is not a multiple of 3; dropping the rest", indices.len());
             }
             indices[..indices.len() / 3 * 3].to_vec()
         }
@@ -1029,14 +809,7 @@ fn triangulate(mode: Mode, indices: &[u32], label: &str) -> Vec<u32> {
 /// Builds the renderer's mesh: skins (when `joints` is given), computes missing normals and
 /// tangents.
 fn build_mesh(g: Geometry, joints: Option<&[Mat4]>, normal_mapped: bool, label: &str) -> Res<Mesh> {
-    let Geometry {
-        mut positions,
-        mut normals,
-        mut tangents,
-        uvs,
-        influences,
-        mut indices,
-    } = g;
+    let Geometry { mut positions, mut normals, mut tangents, uvs, influences, mut indices } = g;
     if let Some(joints) = joints {
         for v in 0..positions.len() {
             let mut m = Mat4::ZERO;
@@ -1049,10 +822,7 @@ fn build_mesh(g: Geometry, joints: Option<&[Mat4]>, normal_mapped: bool, label: 
                     }
                     let joint = js[v][k] as usize;
                     let matrix = joints.get(joint).ok_or_else(|| {
-                        format!(
-                            "{label}: vertex {v} uses joint {joint}, but the skin has {} joints",
-                            joints.len()
-                        )
+                        format!("{label}: vertex {v} uses joint {joint}, but the skin has {} joints", joints.len())
                     })?;
                     m += *matrix * w;
                     total += w;
@@ -1073,9 +843,7 @@ fn build_mesh(g: Geometry, joints: Option<&[Mat4]>, normal_mapped: bool, label: 
             }
         }
         if let Some(i) = positions.iter().position(|p| !p.is_finite()) {
-            return Err(format!(
-                "{label}: skinning moved vertex {i} to a non-finite position"
-            ));
+            return Err(format!("{label}: skinning moved vertex {i} to a non-finite position"));
         }
     }
 
@@ -1093,10 +861,7 @@ fn build_mesh(g: Geometry, joints: Option<&[Mat4]>, normal_mapped: bool, label: 
         indices = (0..positions.len() as u32).collect();
     }
     let mut normals = normals.unwrap_or_default();
-    if normals
-        .iter()
-        .any(|n| !n.is_finite() || n.length_squared() < 1e-12)
-    {
+    if normals.iter().any(|n| !n.is_finite() || n.length_squared() < 1e-12) {
         // Broken normals in the file: use area-weighted smooth normals for those vertices.
         let mut smooth = vec![Vec3::ZERO; positions.len()];
         for t in indices.chunks_exact(3) {
@@ -1161,24 +926,15 @@ fn to_rgba8(data: &gltf::image::Data) -> Vec<u8> {
             };
             let values = px
                 .chunks_exact(2)
-                .map(|b| {
-                    ((u32::from(u16::from_ne_bytes([b[0], b[1]])) * 255 + 32767) / 65535) as u8
-                })
+                .map(|b| ((u32::from(u16::from_ne_bytes([b[0], b[1]])) * 255 + 32767) / 65535) as u8)
                 .collect();
             (channels, values)
         }
         Format::R32G32B32FLOAT | Format::R32G32B32A32FLOAT => {
-            let channels = if data.format == Format::R32G32B32FLOAT {
-                3
-            } else {
-                4
-            };
+            let channels = if data.format == Format::R32G32B32FLOAT { 3 } else { 4 };
             let values = px
                 .chunks_exact(4)
-                .map(|b| {
-                    (f32::from_ne_bytes([b[0], b[1], b[2], b[3]]).clamp(0.0, 1.0) * 255.0 + 0.5)
-                        as u8
-                })
+                .map(|b| (f32::from_ne_bytes([b[0], b[1], b[2], b[3]]).clamp(0.0, 1.0) * 255.0 + 0.5) as u8)
                 .collect();
             (channels, values)
         }
@@ -1221,11 +977,7 @@ impl Builder<'_> {
             scene.meshes.len(),
             scene.materials.len(),
             scene.textures.len(),
-            if self.light.is_some() {
-                ", lit by its directional light"
-            } else {
-                ""
-            }
+            if self.light.is_some() { ", lit by its directional light" } else { "" }
         );
         Ok(self.scene)
     }

@@ -18,8 +18,7 @@ pub use error::SceneError;
 pub use gltf_scene::load_gltf;
 pub use mesh::{Mesh, Vertex};
 pub use renderer::{
-    COLOR_FORMAT, DEPTH_OUT_FORMAT, FrameRequest, InputTargets, MOTION_FORMAT, REACTIVE_FORMAT,
-    SceneRenderer,
+    COLOR_FORMAT, DEPTH_OUT_FORMAT, FrameRequest, InputTargets, MOTION_FORMAT, REACTIVE_FORMAT, SceneRenderer,
 };
 pub use scene::{AlphaMode, Animation, Lighting, Material, Object, Scene};
 pub use sequence_render::{RenderOptions, render_sequence};

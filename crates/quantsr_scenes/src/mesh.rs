@@ -29,23 +29,15 @@ pub struct Mesh {
 impl Mesh {
     /// Axis-aligned bounds of the vertices.
     pub fn bounds(&self) -> (Vec3, Vec3) {
-        self.vertices.iter().fold(
-            (Vec3::splat(f32::MAX), Vec3::splat(f32::MIN)),
-            |(lo, hi), v| {
-                let p = Vec3::from(v.position);
-                (lo.min(p), hi.max(p))
-            },
-        )
+        self.vertices.iter().fold((Vec3::splat(f32::MAX), Vec3::splat(f32::MIN)), |(lo, hi), v| {
+            let p = Vec3::from(v.position);
+            (lo.min(p), hi.max(p))
+        })
     }
 
     fn push_quad(&mut self, corners: [Vec3; 4], normal: Vec3, tangent: Vec3, uv_scale: Vec2) {
         let base = self.vertices.len() as u32;
-        let uvs = [
-            Vec2::new(0.0, 1.0),
-            Vec2::new(1.0, 1.0),
-            Vec2::new(1.0, 0.0),
-            Vec2::new(0.0, 0.0),
-        ];
+        let uvs = [Vec2::new(0.0, 1.0), Vec2::new(1.0, 1.0), Vec2::new(1.0, 0.0), Vec2::new(0.0, 0.0)];
         for (p, uv) in corners.iter().zip(uvs) {
             self.vertices.push(Vertex {
                 position: p.to_array(),
@@ -54,8 +46,7 @@ impl Mesh {
                 uv: (uv * uv_scale).to_array(),
             });
         }
-        self.indices
-            .extend([base, base + 1, base + 2, base, base + 2, base + 3]);
+        self.indices.extend([base, base + 1, base + 2, base, base + 2, base + 3]);
     }
 
     /// A rectangle in the XY plane facing +Z, centred on the origin, `size` wide and high,
@@ -64,12 +55,7 @@ impl Mesh {
         let (hx, hy) = (size.x / 2.0, size.y / 2.0);
         let mut m = Mesh::default();
         m.push_quad(
-            [
-                Vec3::new(-hx, -hy, 0.0),
-                Vec3::new(hx, -hy, 0.0),
-                Vec3::new(hx, hy, 0.0),
-                Vec3::new(-hx, hy, 0.0),
-            ],
+            [Vec3::new(-hx, -hy, 0.0), Vec3::new(hx, -hy, 0.0), Vec3::new(hx, hy, 0.0), Vec3::new(-hx, hy, 0.0)],
             Vec3::Z,
             Vec3::X,
             uv_scale,
@@ -94,16 +80,8 @@ impl Mesh {
         for (n, t, b) in faces {
             let c = n * h;
             let (et, eb) = (t * (t.abs() * h), b * (b.abs() * h));
-            let (tu, tv) = (
-                (t.abs() * size).max_element(),
-                (b.abs() * size).max_element(),
-            );
-            m.push_quad(
-                [c - et - eb, c + et - eb, c + et + eb, c - et + eb],
-                n,
-                t,
-                Vec2::new(tu, tv) * uv_per_unit,
-            );
+            let (tu, tv) = ((t.abs() * size).max_element(), (b.abs() * size).max_element());
+            m.push_quad([c - et - eb, c + et - eb, c + et + eb, c - et + eb], n, t, Vec2::new(tu, tv) * uv_per_unit);
         }
         m
     }
@@ -117,11 +95,7 @@ impl Mesh {
             for s in 0..=segments {
                 let u = s as f32 / segments as f32;
                 let phi = u * std::f32::consts::TAU;
-                let n = Vec3::new(
-                    theta.sin() * phi.cos(),
-                    theta.cos(),
-                    -theta.sin() * phi.sin(),
-                );
+                let n = Vec3::new(theta.sin() * phi.cos(), theta.cos(), -theta.sin() * phi.sin());
                 let t = Vec3::new(-phi.sin(), 0.0, -phi.cos());
                 m.vertices.push(Vertex {
                     position: (n * radius).to_array(),
@@ -161,8 +135,7 @@ impl Mesh {
         }
         let row = segments + 1;
         for s in 0..segments {
-            m.indices
-                .extend([s, s + 1, row + s + 1, s, row + s + 1, row + s]);
+            m.indices.extend([s, s + 1, row + s + 1, s, row + s + 1, row + s]);
         }
         m
     }
@@ -175,12 +148,8 @@ impl Mesh {
             let t = Vec4::from(v.tangent);
             let tangent = (glam::Mat3::from_mat4(transform) * t.truncate()).normalize_or_zero();
             self.vertices.push(Vertex {
-                position: transform
-                    .transform_point3(Vec3::from(v.position))
-                    .to_array(),
-                normal: (normal_matrix * Vec3::from(v.normal))
-                    .normalize_or_zero()
-                    .to_array(),
+                position: transform.transform_point3(Vec3::from(v.position)).to_array(),
+                normal: (normal_matrix * Vec3::from(v.normal)).normalize_or_zero().to_array(),
                 tangent: tangent.extend(t.w).to_array(),
                 uv: v.uv,
             });
@@ -199,11 +168,8 @@ impl Mesh {
                 Vec3::from(self.vertices[b].position),
                 Vec3::from(self.vertices[c].position),
             );
-            let (ua, ub, uc) = (
-                Vec2::from(self.vertices[a].uv),
-                Vec2::from(self.vertices[b].uv),
-                Vec2::from(self.vertices[c].uv),
-            );
+            let (ua, ub, uc) =
+                (Vec2::from(self.vertices[a].uv), Vec2::from(self.vertices[b].uv), Vec2::from(self.vertices[c].uv));
             let (e1, e2, d1, d2) = (pb - pa, pc - pa, ub - ua, uc - ua);
             let det = d1.x * d2.y - d2.x * d1.y;
             if det.abs() < 1e-12 {
@@ -220,16 +186,8 @@ impl Mesh {
         for (i, v) in self.vertices.iter_mut().enumerate() {
             let n = Vec3::from(v.normal);
             let t = (tan[i] - n * n.dot(tan[i])).normalize_or_zero();
-            let t = if t == Vec3::ZERO {
-                n.any_orthonormal_vector()
-            } else {
-                t
-            };
-            let w = if n.cross(t).dot(bit[i]) < 0.0 {
-                -1.0
-            } else {
-                1.0
-            };
+            let t = if t == Vec3::ZERO { n.any_orthonormal_vector() } else { t };
+            let w = if n.cross(t).dot(bit[i]) < 0.0 { -1.0 } else { 1.0 };
             v.tangent = t.extend(w).to_array();
         }
     }
@@ -244,10 +202,7 @@ mod tests {
         let m = Mesh::cuboid(Vec3::new(2.0, 1.0, 3.0), 1.0);
         assert_eq!(m.vertices.len(), 24);
         for tri in m.indices.chunks_exact(3) {
-            let p: Vec<Vec3> = tri
-                .iter()
-                .map(|&i| Vec3::from(m.vertices[i as usize].position))
-                .collect();
+            let p: Vec<Vec3> = tri.iter().map(|&i| Vec3::from(m.vertices[i as usize].position)).collect();
             let face_normal = (p[1] - p[0]).cross(p[2] - p[0]).normalize();
             let n = Vec3::from(m.vertices[tri[0] as usize].normal);
             assert!(face_normal.dot(n) > 0.99, "{face_normal} vs {n}");

@@ -4,8 +4,7 @@
 
 use glam::{Mat4, Vec3, Vec4};
 use quantsr_gpu::{
-    ComputeKernel, GpuContext, ValidatedShader, create_texture, load_shader, validate_wgsl, wgpu,
-    workgroups_2d,
+    ComputeKernel, GpuContext, ValidatedShader, create_texture, load_shader, validate_wgsl, wgpu, workgroups_2d,
 };
 use wgpu::util::DeviceExt as _;
 
@@ -143,25 +142,14 @@ impl SceneRenderer {
         spp: u32,
     ) -> Result<Self, SceneError> {
         let max_dim = ctx.device.limits().max_texture_dimension_2d;
-        for (what, size) in [
-            ("render size", max_render_size),
-            ("display size", display_size),
-        ] {
+        for (what, size) in [("render size", max_render_size), ("display size", display_size)] {
             if size[0] == 0 || size[1] == 0 || size[0] > max_dim || size[1] > max_dim {
-                return Err(SceneError::Size {
-                    what,
-                    size,
-                    max: max_dim,
-                });
+                return Err(SceneError::Size { what, size, max: max_dim });
             }
         }
         let spp = spp.max(1);
         let device = &ctx.device;
-        let shader = validate_wgsl(
-            "scenes/raster.wgsl",
-            load_shader("scenes/raster.wgsl")?,
-            device.features(),
-        )?;
+        let shader = validate_wgsl("scenes/raster.wgsl", load_shader("scenes/raster.wgsl")?, device.features())?;
         let vf = wgpu::ShaderStages::VERTEX_FRAGMENT;
         let view_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("scene view"),
@@ -191,16 +179,9 @@ impl SceneRenderer {
             })
             .collect();
 
-        let textures: Vec<wgpu::TextureView> = scene
-            .textures
-            .iter()
-            .map(|t| upload_mipmapped(ctx, t))
-            .collect();
+        let textures: Vec<wgpu::TextureView> = scene.textures.iter().map(|t| upload_mipmapped(ctx, t)).collect();
         let white = upload_mipmapped(ctx, &crate::TextureImage::solid([255; 4], true));
-        let flat = upload_mipmapped(
-            ctx,
-            &crate::TextureImage::solid([128, 128, 255, 255], false),
-        );
+        let flat = upload_mipmapped(ctx, &crate::TextureImage::solid([128, 128, 255, 255], false));
         let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
             label: Some("material sampler"),
             address_mode_u: wgpu::AddressMode::Repeat,
@@ -224,29 +205,17 @@ impl SceneRenderer {
                     entries: &[
                         wgpu::BindGroupEntry {
                             binding: 0,
-                            resource: wgpu::BindingResource::TextureView(pick(
-                                m.base_color_texture,
-                                &white,
-                            )),
+                            resource: wgpu::BindingResource::TextureView(pick(m.base_color_texture, &white)),
                         },
                         wgpu::BindGroupEntry {
                             binding: 1,
-                            resource: wgpu::BindingResource::TextureView(pick(
-                                m.normal_texture,
-                                &flat,
-                            )),
+                            resource: wgpu::BindingResource::TextureView(pick(m.normal_texture, &flat)),
                         },
                         wgpu::BindGroupEntry {
                             binding: 2,
-                            resource: wgpu::BindingResource::TextureView(pick(
-                                m.emissive_texture,
-                                &white,
-                            )),
+                            resource: wgpu::BindingResource::TextureView(pick(m.emissive_texture, &white)),
                         },
-                        wgpu::BindGroupEntry {
-                            binding: 3,
-                            resource: wgpu::BindingResource::Sampler(&sampler),
-                        },
+                        wgpu::BindGroupEntry { binding: 3, resource: wgpu::BindingResource::Sampler(&sampler) },
                     ],
                 })
             })
@@ -281,20 +250,14 @@ impl SceneRenderer {
                                 size: wgpu::BufferSize::new(size_of::<ViewUniform>() as u64),
                             }),
                         },
-                        wgpu::BindGroupEntry {
-                            binding: 1,
-                            resource: objects.as_entire_binding(),
-                        },
+                        wgpu::BindGroupEntry { binding: 1, resource: objects.as_entire_binding() },
                     ],
                 })
             })
             .collect();
 
-        let accum_shader = validate_wgsl(
-            "scenes/accumulate.wgsl",
-            load_shader("scenes/accumulate.wgsl")?,
-            device.features(),
-        )?;
+        let accum_shader =
+            validate_wgsl("scenes/accumulate.wgsl", load_shader("scenes/accumulate.wgsl")?, device.features())?;
         let accumulate = ComputeKernel::new(ctx, &accum_shader, "accumulate", &[])?;
         let finish = ComputeKernel::new(ctx, &accum_shader, "finish", &[])?;
         let inputs = InputTargets::new(device, max_render_size);
@@ -374,11 +337,7 @@ impl SceneRenderer {
         ground_truth: bool,
     ) -> Result<(), SceneError> {
         let rs = frame.render_size;
-        if rs[0] == 0
-            || rs[1] == 0
-            || rs[0] > self.max_render_size[0]
-            || rs[1] > self.max_render_size[1]
-        {
+        if rs[0] == 0 || rs[1] == 0 || rs[0] > self.max_render_size[0] || rs[1] > self.max_render_size[1] {
             return Err(SceneError::Size {
                 what: "frame render size",
                 size: rs,
@@ -386,11 +345,8 @@ impl SceneRenderer {
             });
         }
         let queue = &self.ctx.queue;
-        let objects: Vec<ObjectUniform> = scene
-            .objects
-            .iter()
-            .map(|o| object_uniform(scene, o, frame.time, frame.prev_time))
-            .collect();
+        let objects: Vec<ObjectUniform> =
+            scene.objects.iter().map(|o| object_uniform(scene, o, frame.time, frame.prev_time)).collect();
         if !objects.is_empty() {
             queue.write_buffer(&self.objects, 0, bytemuck::cast_slice(&objects));
         }
@@ -404,21 +360,11 @@ impl SceneRenderer {
             bytemuck::bytes_of(&view_uniform(scene, frame, rs, jitter_clip, frame.mip_bias)),
         );
         let inputs = &self.inputs;
-        let color_views = [
-            &inputs.color,
-            &inputs.motion,
-            &inputs.depth,
-            &inputs.reactive,
-        ]
-        .map(|t| t.create_view(&Default::default()));
+        let color_views = [&inputs.color, &inputs.motion, &inputs.depth, &inputs.reactive]
+            .map(|t| t.create_view(&Default::default()));
         let sky = scene.lighting.sky;
         let clears = [
-            wgpu::Color {
-                r: f64::from(sky.x),
-                g: f64::from(sky.y),
-                b: f64::from(sky.z),
-                a: 1.0,
-            },
+            wgpu::Color { r: f64::from(sky.x), g: f64::from(sky.y), b: f64::from(sky.z), a: 1.0 },
             wgpu::Color::TRANSPARENT,
             wgpu::Color::TRANSPARENT,
             wgpu::Color::TRANSPARENT,
@@ -431,10 +377,7 @@ impl SceneRenderer {
                     view,
                     depth_slice: None,
                     resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(clear),
-                        store: wgpu::StoreOp::Store,
-                    },
+                    ops: wgpu::Operations { load: wgpu::LoadOp::Clear(clear), store: wgpu::StoreOp::Store },
                 })
             })
             .collect();
@@ -464,25 +407,13 @@ impl SceneRenderer {
                     slot as u64 * VIEW_STRIDE,
                     bytemuck::bytes_of(&view_uniform(scene, frame, ds, jc, bias)),
                 );
-                let params = AccumParams {
-                    size: ds,
-                    offset: [-j[0], -j[1]],
-                    first: u32::from(k == 0),
-                    pad: [0; 3],
-                };
-                queue.write_buffer(
-                    &self.accum_params,
-                    u64::from(k) * ACCUM_STRIDE,
-                    bytemuck::bytes_of(&params),
-                );
+                let params = AccumParams { size: ds, offset: [-j[0], -j[1]], first: u32::from(k == 0), pad: [0; 3] };
+                queue.write_buffer(&self.accum_params, u64::from(k) * ACCUM_STRIDE, bytemuck::bytes_of(&params));
                 let attachment = [Some(wgpu::RenderPassColorAttachment {
                     view: &sample_view,
                     depth_slice: None,
                     resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(clears[0]),
-                        store: wgpu::StoreOp::Store,
-                    },
+                    ops: wgpu::Operations { load: wgpu::LoadOp::Clear(clears[0]), store: wgpu::StoreOp::Store },
                 })];
                 self.draw_pass(
                     encoder,
@@ -494,19 +425,9 @@ impl SceneRenderer {
                     &order,
                     [&self.gt_opaque, &self.gt_blend],
                 );
-                self.accumulate.dispatch(
-                    encoder,
-                    &[&self.accum_groups[k as usize]],
-                    workgroups_2d(ds, [8, 8]),
-                    None,
-                );
+                self.accumulate.dispatch(encoder, &[&self.accum_groups[k as usize]], workgroups_2d(ds, [8, 8]), None);
             }
-            self.finish.dispatch(
-                encoder,
-                &[&self.accum_groups[0]],
-                workgroups_2d(ds, [8, 8]),
-                None,
-            );
+            self.finish.dispatch(encoder, &[&self.accum_groups[0]], workgroups_2d(ds, [8, 8]), None);
         }
         Ok(())
     }
@@ -528,10 +449,7 @@ impl SceneRenderer {
             color_attachments: attachments,
             depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
                 view: depth,
-                depth_ops: Some(wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(0.0),
-                    store: wgpu::StoreOp::Discard,
-                }),
+                depth_ops: Some(wgpu::Operations { load: wgpu::LoadOp::Clear(0.0), store: wgpu::StoreOp::Discard }),
                 stencil_ops: None,
             }),
             timestamp_writes: None,
@@ -560,8 +478,7 @@ impl SceneRenderer {
 
 /// Opaque and masked objects first (any order), then blended ones back to front.
 fn draw_order(scene: &Scene, eye: Vec3, time: f32) -> Vec<usize> {
-    let is_blend =
-        |i: &usize| scene.materials[scene.objects[*i].material].alpha_mode == AlphaMode::Blend;
+    let is_blend = |i: &usize| scene.materials[scene.objects[*i].material].alpha_mode == AlphaMode::Blend;
     let mut order: Vec<usize> = (0..scene.objects.len()).filter(|i| !is_blend(i)).collect();
     let mut blended: Vec<(f32, usize)> = (0..scene.objects.len())
         .filter(is_blend)
@@ -610,34 +527,16 @@ fn object_uniform(scene: &Scene, o: &crate::Object, time: f32, prev_time: f32) -
         AlphaMode::Mask(c) => (1.0, c),
         AlphaMode::Blend => (2.0, 0.0),
     };
-    let normal_scale = if m.normal_texture.is_some() {
-        m.normal_scale.max(1e-4)
-    } else {
-        0.0
-    };
-    let reactive = if m.uv_scroll != glam::Vec2::ZERO {
-        m.reactive.max(1.0)
-    } else {
-        m.reactive
-    };
+    let normal_scale = if m.normal_texture.is_some() { m.normal_scale.max(1e-4) } else { 0.0 };
+    let reactive = if m.uv_scroll != glam::Vec2::ZERO { m.reactive.max(1.0) } else { m.reactive };
     ObjectUniform {
         model,
         prev_model: o.transform_at(prev_time),
         normal_matrix: model.inverse().transpose(),
         base_color: m.base_color,
         emissive: m.emissive.extend(0.0),
-        uv_row0: Vec4::new(
-            t.matrix2.x_axis.x,
-            t.matrix2.y_axis.x,
-            t.translation.x,
-            m.uv_scroll.x,
-        ),
-        uv_row1: Vec4::new(
-            t.matrix2.x_axis.y,
-            t.matrix2.y_axis.y,
-            t.translation.y,
-            m.uv_scroll.y,
-        ),
+        uv_row0: Vec4::new(t.matrix2.x_axis.x, t.matrix2.y_axis.x, t.translation.x, m.uv_scroll.x),
+        uv_row1: Vec4::new(t.matrix2.x_axis.y, t.matrix2.y_axis.y, t.translation.y, m.uv_scroll.y),
         shading: Vec4::new(m.specular, m.shininess.max(1.0), normal_scale, reactive),
         alpha: Vec4::new(mode, cutoff, 0.0, 0.0),
     }
@@ -686,17 +585,10 @@ impl Pipelines {
             Some(wgpu::ColorTargetState {
                 format,
                 blend,
-                write_mask: if write {
-                    wgpu::ColorWrites::ALL
-                } else {
-                    wgpu::ColorWrites::empty()
-                },
+                write_mask: if write { wgpu::ColorWrites::ALL } else { wgpu::ColorWrites::empty() },
             })
         };
-        let make = |label: &str,
-                    entry: &str,
-                    targets: &[Option<wgpu::ColorTargetState>],
-                    blended: bool| {
+        let make = |label: &str, entry: &str, targets: &[Option<wgpu::ColorTargetState>], blended: bool| {
             ctx.checked(&format!("creating scene pipeline {label}"), || {
                 device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
                     label: Some(label),
@@ -757,18 +649,8 @@ impl Pipelines {
                 ],
                 true,
             )?,
-            gt_opaque: make(
-                "ground truth opaque",
-                "fs_color",
-                &[target(COLOR_FORMAT, None, true)],
-                false,
-            )?,
-            gt_blend: make(
-                "ground truth blend",
-                "fs_color",
-                &[target(COLOR_FORMAT, ab, true)],
-                true,
-            )?,
+            gt_opaque: make("ground truth opaque", "fs_color", &[target(COLOR_FORMAT, None, true)], false)?,
+            gt_blend: make("ground truth blend", "fs_color", &[target(COLOR_FORMAT, ab, true)], true)?,
         })
     }
 }
@@ -831,11 +713,7 @@ impl GroundTruthTargets {
 }
 
 fn upload_mipmapped(ctx: &GpuContext, image: &crate::TextureImage) -> wgpu::TextureView {
-    let format = if image.srgb {
-        wgpu::TextureFormat::Rgba8UnormSrgb
-    } else {
-        wgpu::TextureFormat::Rgba8Unorm
-    };
+    let format = if image.srgb { wgpu::TextureFormat::Rgba8UnormSrgb } else { wgpu::TextureFormat::Rgba8Unorm };
     let texture = ctx.device.create_texture(&wgpu::TextureDescriptor {
         label: Some("material texture"),
         size: quantsr_gpu::extent([image.width, image.height]),
@@ -847,10 +725,7 @@ fn upload_mipmapped(ctx: &GpuContext, image: &crate::TextureImage) -> wgpu::Text
         view_formats: &[],
     });
     for (level, data) in image.mips.iter().enumerate() {
-        let (w, h) = (
-            (image.width >> level).max(1),
-            (image.height >> level).max(1),
-        );
+        let (w, h) = ((image.width >> level).max(1), (image.height >> level).max(1));
         ctx.queue.write_texture(
             wgpu::TexelCopyTextureInfo {
                 texture: &texture,
@@ -859,11 +734,7 @@ fn upload_mipmapped(ctx: &GpuContext, image: &crate::TextureImage) -> wgpu::Text
                 aspect: wgpu::TextureAspect::All,
             },
             data,
-            wgpu::TexelCopyBufferLayout {
-                offset: 0,
-                bytes_per_row: Some(4 * w),
-                rows_per_image: Some(h),
-            },
+            wgpu::TexelCopyBufferLayout { offset: 0, bytes_per_row: Some(4 * w), rows_per_image: Some(h) },
             quantsr_gpu::extent([w, h]),
         );
     }

@@ -97,26 +97,12 @@ impl std::fmt::Debug for Object {
 impl Object {
     /// A static object.
     pub fn fixed(mesh: usize, material: usize, transform: Mat4) -> Self {
-        Self {
-            mesh,
-            material,
-            transform,
-            animation: None,
-        }
+        Self { mesh, material, transform, animation: None }
     }
 
     /// An object moving along `animation`.
-    pub fn animated(
-        mesh: usize,
-        material: usize,
-        animation: impl Fn(f32) -> Mat4 + Send + Sync + 'static,
-    ) -> Self {
-        Self {
-            mesh,
-            material,
-            transform: Mat4::IDENTITY,
-            animation: Some(Arc::new(animation)),
-        }
+    pub fn animated(mesh: usize, material: usize, animation: impl Fn(f32) -> Mat4 + Send + Sync + 'static) -> Self {
+        Self { mesh, material, transform: Mat4::IDENTITY, animation: Some(Arc::new(animation)) }
     }
 
     /// Object-to-world transform at time `t`.

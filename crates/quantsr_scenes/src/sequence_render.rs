@@ -5,9 +5,7 @@ use std::path::Path;
 
 use glam::Vec3;
 use quantsr_gpu::{GpuContext, read_texture_rect, wgpu};
-use quantsr_sequence::{
-    DepthInfo, Frame, FrameMeta, Image, SequenceHeader, SequenceWriter, WriteOptions,
-};
+use quantsr_sequence::{DepthInfo, Frame, FrameMeta, Image, SequenceHeader, SequenceWriter, WriteOptions};
 use quantsr_upscaler::{jitter_offset, jitter_phase_count, mip_bias, render_size};
 
 use crate::{CameraPath, CameraPose, FrameRequest, Scene, SceneError, SceneRenderer};
@@ -71,10 +69,7 @@ pub fn render_sequence(
     mut progress: impl FnMut(u32, u32),
 ) -> Result<quantsr_sequence::Manifest, SceneError> {
     if !(1.0..=4.0).contains(&options.ratio) {
-        return Err(SceneError::Options(format!(
-            "scale ratio {} is outside [1, 4]",
-            options.ratio
-        )));
+        return Err(SceneError::Options(format!("scale ratio {} is outside [1, 4]", options.ratio)));
     }
     if options.frames == 0 || options.fps.is_nan() || options.fps <= 0.0 {
         return Err(SceneError::Options(format!(
@@ -88,12 +83,7 @@ pub fn render_sequence(
     let header = SequenceHeader {
         render_size: max_render,
         display_size: display,
-        depth: DepthInfo {
-            inverted: true,
-            infinite: false,
-            near: Some(scene.near),
-            far: Some(scene.far),
-        },
+        depth: DepthInfo { inverted: true, infinite: false, near: Some(scene.near), far: Some(scene.far) },
         fov_y: Some(camera.fov_y),
         fps: f64::from(options.fps),
     };
@@ -109,10 +99,7 @@ pub fn render_sequence(
     let target_offset = seeded_offset(options.seed, 2);
     let pose = |t: f32| {
         let p = camera.sample(t);
-        CameraPose {
-            position: p.position + cam_offset,
-            target: p.target + target_offset,
-        }
+        CameraPose { position: p.position + cam_offset, target: p.target + target_offset }
     };
     let jitter_start = (options.seed % 1024) as u32;
     let dt = 1.0 / options.fps;
@@ -139,24 +126,19 @@ pub fn render_sequence(
             jitter,
             mip_bias: mip_bias(rs[0], display[0]),
         };
-        let mut encoder = ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("render frame"),
-            });
+        let mut encoder =
+            ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("render frame") });
         renderer.record(&mut encoder, scene, &request, true)?;
         ctx.queue.submit([encoder.finish()]);
         let targets = renderer.inputs();
-        let read =
-            |tex: &wgpu::Texture, size: [u32; 2], channels: usize| -> Result<Image, SceneError> {
-                let data = read_texture_rect(ctx, tex, size)?;
-                let all = data.to_f32();
-                let src = data.channels();
-                let pixels = all
-                    .chunks_exact(src)
-                    .flat_map(|p| (0..channels).map(move |c| if c < src { p[c] } else { 1.0 }));
-                Ok(Image::new(size[0], size[1], channels, pixels.collect()))
-            };
+        let read = |tex: &wgpu::Texture, size: [u32; 2], channels: usize| -> Result<Image, SceneError> {
+            let data = read_texture_rect(ctx, tex, size)?;
+            let all = data.to_f32();
+            let src = data.channels();
+            let pixels =
+                all.chunks_exact(src).flat_map(|p| (0..channels).map(move |c| if c < src { p[c] } else { 1.0 }));
+            Ok(Image::new(size[0], size[1], channels, pixels.collect()))
+        };
         let frame = Frame {
             index: i as usize,
             meta: FrameMeta {
@@ -170,11 +152,7 @@ pub fn render_sequence(
             depth: read(&targets.depth, rs, 1)?,
             motion: read(&targets.motion, rs, 2)?,
             gt: Some(read(renderer.ground_truth(), display, 4)?),
-            reactive: if scene.has_reactive() {
-                Some(read(&targets.reactive, rs, 1)?)
-            } else {
-                None
-            },
+            reactive: if scene.has_reactive() { Some(read(&targets.reactive, rs, 1)?) } else { None },
         };
         writer.write_frame(&frame)?;
         progress(i + 1, options.frames);

@@ -19,11 +19,7 @@ pub struct TextureImage {
 impl TextureImage {
     /// Builds a texture and its full mip chain (2×2 box filter, in linear light for sRGB data).
     pub fn new(width: u32, height: u32, rgba: Vec<u8>, srgb: bool) -> Self {
-        assert_eq!(
-            rgba.len(),
-            (width * height * 4) as usize,
-            "texture data size"
-        );
+        assert_eq!(rgba.len(), (width * height * 4) as usize, "texture data size");
         let mut mips = vec![rgba];
         let (mut w, mut h) = (width, height);
         while w > 1 || h > 1 {
@@ -41,11 +37,7 @@ impl TextureImage {
                             sum += if srgb && c < 3 { srgb_to_linear(v) } else { v };
                         }
                         let avg = sum / 4.0;
-                        let enc = if srgb && c < 3 {
-                            linear_to_srgb(avg)
-                        } else {
-                            avg
-                        };
+                        let enc = if srgb && c < 3 { linear_to_srgb(avg) } else { avg };
                         dst[((y * nw + x) * 4 + c) as usize] = (enc * 255.0 + 0.5) as u8;
                     }
                 }
@@ -53,12 +45,7 @@ impl TextureImage {
             mips.push(dst);
             (w, h) = (nw, nh);
         }
-        Self {
-            width,
-            height,
-            srgb,
-            mips,
-        }
+        Self { width, height, srgb, mips }
     }
 
     /// Decodes a PNG or JPEG file's bytes.
@@ -78,16 +65,9 @@ impl TextureImage {
         let mut data = Vec::with_capacity((size * size * 4) as usize);
         for y in 0..size {
             for x in 0..size {
-                let c = f(
-                    (x as f32 + 0.5) / size as f32,
-                    (y as f32 + 0.5) / size as f32,
-                );
+                let c = f((x as f32 + 0.5) / size as f32, (y as f32 + 0.5) / size as f32);
                 for (i, v) in c.iter().enumerate() {
-                    let v = if srgb && i < 3 {
-                        linear_to_srgb(v.clamp(0.0, 1.0))
-                    } else {
-                        v.clamp(0.0, 1.0)
-                    };
+                    let v = if srgb && i < 3 { linear_to_srgb(v.clamp(0.0, 1.0)) } else { v.clamp(0.0, 1.0) };
                     data.push((v * 255.0 + 0.5) as u8);
                 }
             }
@@ -98,27 +78,18 @@ impl TextureImage {
 
 /// sRGB electro-optical transfer: encoded value to linear.
 pub fn srgb_to_linear(v: f32) -> f32 {
-    if v <= 0.04045 {
-        v / 12.92
-    } else {
-        ((v + 0.055) / 1.055).powf(2.4)
-    }
+    if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
 }
 
 /// Linear to sRGB-encoded value.
 pub fn linear_to_srgb(v: f32) -> f32 {
-    if v <= 0.003_130_8 {
-        v * 12.92
-    } else {
-        1.055 * v.powf(1.0 / 2.4) - 0.055
-    }
+    if v <= 0.003_130_8 { v * 12.92 } else { 1.055 * v.powf(1.0 / 2.4) - 0.055 }
 }
 
 /// Deterministic hash of integer coordinates to [0, 1).
 pub fn hash2(x: i32, y: i32, seed: u32) -> f32 {
-    let mut h = (x as u32).wrapping_mul(0x8da6_b343)
-        ^ (y as u32).wrapping_mul(0xd816_3841)
-        ^ seed.wrapping_mul(0xcb1a_b31f);
+    let mut h =
+        (x as u32).wrapping_mul(0x8da6_b343) ^ (y as u32).wrapping_mul(0xd816_3841) ^ seed.wrapping_mul(0xcb1a_b31f);
     h ^= h >> 13;
     h = h.wrapping_mul(0x5bd1_e995);
     h ^= h >> 15;
@@ -221,18 +192,8 @@ pub fn bump_normal_map(size: u32, cells: u32, strength: f32, seed: u32) -> Textu
 
 /// Renders `lines` of text with the built-in 5×7 font, dark on light (or light on dark),
 /// `scale` texels per font pixel, into a `width`×`height` texture.
-pub fn text(
-    width: u32,
-    height: u32,
-    lines: &[&str],
-    scale: u32,
-    dark_on_light: bool,
-) -> TextureImage {
-    let (ink, paper) = if dark_on_light {
-        (0.02, 0.8)
-    } else {
-        (0.9, 0.03)
-    };
+pub fn text(width: u32, height: u32, lines: &[&str], scale: u32, dark_on_light: bool) -> TextureImage {
+    let (ink, paper) = if dark_on_light { (0.02, 0.8) } else { (0.9, 0.03) };
     let mut lum = vec![paper; (width * height) as usize];
     let (cw, ch) = (6 * scale, 9 * scale);
     for (row, line) in lines.iter().enumerate() {

@@ -9,9 +9,7 @@ use quantsr_scenes::{AlphaMode, Scene, SceneError, load_gltf};
 use serde_json::{Value, json};
 
 fn asset(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../assets/gltf")
-        .join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/gltf").join(rel)
 }
 
 /// A fresh, empty folder for one test's files.
@@ -47,20 +45,13 @@ fn assert_sane(scene: &Scene) {
         assert!(o.mesh < scene.meshes.len() && o.material < scene.materials.len());
     }
     for m in &scene.materials {
-        for t in [m.base_color_texture, m.normal_texture, m.emissive_texture]
-            .into_iter()
-            .flatten()
-        {
+        for t in [m.base_color_texture, m.normal_texture, m.emissive_texture].into_iter().flatten() {
             assert!(t < scene.textures.len());
         }
     }
     for mesh in &scene.meshes {
         assert_eq!(mesh.indices.len() % 3, 0);
-        assert!(
-            mesh.indices
-                .iter()
-                .all(|&i| (i as usize) < mesh.vertices.len())
-        );
+        assert!(mesh.indices.iter().all(|&i| (i as usize) < mesh.vertices.len()));
         for v in &mesh.vertices {
             assert!(v.position.iter().chain(&v.uv).all(|x| x.is_finite()));
             let n = Vec3::from(v.normal);
@@ -71,10 +62,7 @@ fn assert_sane(scene: &Scene) {
         }
     }
     let (lo, hi) = scene.bounds();
-    assert!(
-        lo.is_finite() && hi.is_finite() && lo.cmple(hi).all(),
-        "bounds {lo} {hi}"
-    );
+    assert!(lo.is_finite() && hi.is_finite() && lo.cmple(hi).all(), "bounds {lo} {hi}");
     assert!(scene.near > 0.0 && scene.far > 100.0 * scene.near);
     assert!(scene.far > (hi - lo).length() * 2.0);
     assert_eq!(scene.default_frames, 120);
@@ -93,14 +81,7 @@ fn box_textured_gltf_and_glb_load_the_same_textured_cube() {
     for scene in [&gltf, &glb] {
         assert_sane(scene);
         assert_eq!(scene.name, "BoxTextured");
-        assert_eq!(
-            (
-                scene.objects.len(),
-                scene.meshes.len(),
-                scene.materials.len()
-            ),
-            (1, 1, 1)
-        );
+        assert_eq!((scene.objects.len(), scene.meshes.len(), scene.materials.len()), (1, 1, 1));
         assert_eq!(scene.textures.len(), 1);
         assert!(scene.textures[0].srgb);
         assert_eq!(scene.materials[0].base_color_texture, Some(0));
@@ -127,44 +108,26 @@ fn texture_transform_test_has_the_spec_uv_transforms() {
     assert_eq!(scene.materials.len(), 9);
     assert_eq!(scene.textures.len(), 5);
     let transforms: Vec<Affine2> = scene.materials.iter().map(|m| m.uv_transform).collect();
-    let non_identity = transforms
-        .iter()
-        .filter(|t| !t.abs_diff_eq(Affine2::IDENTITY, 1e-6))
-        .count();
+    let non_identity = transforms.iter().filter(|t| !t.abs_diff_eq(Affine2::IDENTITY, 1e-6)).count();
     assert_eq!(non_identity, 6);
     let has = |want: Affine2| transforms.iter().any(|t| t.abs_diff_eq(want, 1e-5));
-    assert!(
-        has(Affine2::from_translation(Vec2::new(0.5, 0.0))),
-        "offset U"
-    );
-    assert!(
-        has(Affine2::from_translation(Vec2::new(0.5, 0.5))),
-        "offset UV"
-    );
+    assert!(has(Affine2::from_translation(Vec2::new(0.5, 0.0))), "offset U");
+    assert!(has(Affine2::from_translation(Vec2::new(0.5, 0.5))), "offset UV");
     assert!(has(Affine2::from_scale(Vec2::splat(1.5))), "scale");
     // The spec's rotation matrix [[cos, sin], [−sin, cos]]: +U goes to (cos, −sin).
     let r = std::f32::consts::FRAC_PI_8; // the file's 0.39269908169872414
     let rotation = transforms
         .iter()
         .find(|t| {
-            t.translation == Vec2::ZERO
-                && (t.matrix2.determinant() - 1.0).abs() < 1e-5
-                && t.matrix2.x_axis.y < -0.1
+            t.translation == Vec2::ZERO && (t.matrix2.determinant() - 1.0).abs() < 1e-5 && t.matrix2.x_axis.y < -0.1
         })
         .expect("rotation material");
     assert!((rotation.transform_point2(Vec2::X) - Vec2::new(r.cos(), -r.sin())).length() < 1e-5);
     assert!((rotation.transform_point2(Vec2::Y) - Vec2::new(r.sin(), r.cos())).length() < 1e-5);
     // "All": T(−0.2, −0.1) · R(0.3) · S(1.5): the origin goes to the offset, +U to offset + 1.5 (cos, −sin).
-    let all = transforms
-        .iter()
-        .find(|t| t.translation.abs_diff_eq(Vec2::new(-0.2, -0.1), 1e-6))
-        .expect("All");
+    let all = transforms.iter().find(|t| t.translation.abs_diff_eq(Vec2::new(-0.2, -0.1), 1e-6)).expect("All");
     let p = all.transform_point2(Vec2::X);
-    assert!(
-        (p - (Vec2::new(-0.2, -0.1) + 1.5 * Vec2::new(0.3f32.cos(), -0.3f32.sin()))).length()
-            < 1e-5,
-        "{p}"
-    );
+    assert!((p - (Vec2::new(-0.2, -0.1) + 1.5 * Vec2::new(0.3f32.cos(), -0.3f32.sin()))).length() < 1e-5, "{p}");
     // Children of the "Rotation" node sit inside its frame.
     let (lo, hi) = scene.bounds();
     assert!(lo.x < -1.5 && hi.x > 1.5, "{lo} {hi}");
@@ -194,17 +157,8 @@ fn clear_coat_test_loads_normal_maps_and_blending() {
     let scene = load(&asset("ClearCoatTest/ClearCoatTest.gltf"));
     assert_sane(&scene);
     assert_eq!(scene.objects.len(), 27);
-    assert!(
-        scene
-            .materials
-            .iter()
-            .any(|m| m.alpha_mode == AlphaMode::Blend)
-    );
-    let normal_mapped = scene
-        .materials
-        .iter()
-        .filter(|m| m.normal_texture.is_some())
-        .count();
+    assert!(scene.materials.iter().any(|m| m.alpha_mode == AlphaMode::Blend));
+    let normal_mapped = scene.materials.iter().filter(|m| m.normal_texture.is_some()).count();
     assert!(normal_mapped >= 5, "{normal_mapped}");
     for m in &scene.materials {
         if let Some(t) = m.normal_texture {
@@ -227,10 +181,7 @@ fn animated_morph_cube_loads_with_its_default_weights() {
     // The node scales the 0.01-unit cube by 100.
     let (lo, hi) = scene.bounds();
     let size = hi - lo;
-    assert!(
-        size.min_element() > 1.0 && size.max_element() < 3.0,
-        "{size}"
-    );
+    assert!(size.min_element() > 1.0 && size.max_element() < 3.0, "{size}");
 }
 
 /// A model whose JSON is BoxTextured.gltf edited by `edit`, with the buffer and texture beside it.
@@ -262,19 +213,13 @@ fn a_file_requiring_khr_lights_punctual_loads_and_uses_its_directional_light() {
         let nodes = j["nodes"].as_array_mut().expect("nodes");
         nodes.push(json!({"extensions": {"KHR_lights_punctual": {"light": 0}}}));
         nodes.push(json!({"rotation": [-s, 0.0, 0.0, s], "extensions": {"KHR_lights_punctual": {"light": 1}}}));
-        j["scenes"][0]["nodes"]
-            .as_array_mut()
-            .expect("scene nodes")
-            .extend([json!(2), json!(3)]);
+        j["scenes"][0]["nodes"].as_array_mut().expect("scene nodes").extend([json!(2), json!(3)]);
     });
     let scene = load(&path);
     assert_sane(&scene);
     assert_close(scene.lighting.direction.normalize(), Vec3::Y);
     let c = scene.lighting.color;
-    assert!(
-        c.x > 0.0 && (c.y / c.x - 0.5).abs() < 1e-5 && (c.z / c.x - 0.25).abs() < 1e-5,
-        "{c}"
-    );
+    assert!(c.x > 0.0 && (c.y / c.x - 0.5).abs() < 1e-5 && (c.z / c.x - 0.25).abs() < 1e-5, "{c}");
     assert!(scene.description.contains("directional light"));
 }
 
@@ -294,8 +239,7 @@ fn a_required_material_extension_the_loader_ignores_still_loads() {
     let path = edited_box("clearcoat", |j| {
         j["extensionsUsed"] = json!(["KHR_materials_clearcoat"]);
         j["extensionsRequired"] = json!(["KHR_materials_clearcoat"]);
-        j["materials"][0]["extensions"] =
-            json!({"KHR_materials_clearcoat": {"clearcoatFactor": 1.0}});
+        j["materials"][0]["extensions"] = json!({"KHR_materials_clearcoat": {"clearcoatFactor": 1.0}});
     });
     assert_sane(&load(&path));
 }
@@ -305,11 +249,7 @@ fn base64(bytes: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
             if i <= chunk.len() {
@@ -327,10 +267,7 @@ fn embedded_data_uris_load_like_external_files() {
     let bin = std::fs::read(asset("BoxTextured/BoxTextured0.bin")).expect("read");
     let png = std::fs::read(asset("BoxTextured/CesiumLogoFlat.png")).expect("read");
     let path = edited_box("embedded", |j| {
-        j["buffers"][0]["uri"] = json!(format!(
-            "data:application/octet-stream;base64,{}",
-            base64(&bin)
-        ));
+        j["buffers"][0]["uri"] = json!(format!("data:application/octet-stream;base64,{}", base64(&bin)));
         j["images"][0] = json!({"uri": format!("data:image/png;base64,{}", base64(&png))});
     });
     for f in ["BoxTextured0.bin", "CesiumLogoFlat.png"] {
@@ -347,11 +284,7 @@ fn image_files_load_by_content_with_escaped_names_and_wrong_mime_types() {
     let path = edited_box("escaped", |j| {
         j["images"][0] = json!({"uri": "Cesium%20Logo.jpg", "mimeType": "image/jpeg"});
     });
-    std::fs::rename(
-        path.with_file_name("CesiumLogoFlat.png"),
-        path.with_file_name("Cesium Logo.jpg"),
-    )
-    .expect("rename");
+    std::fs::rename(path.with_file_name("CesiumLogoFlat.png"), path.with_file_name("Cesium Logo.jpg")).expect("rename");
     let scene = load(&path);
     let external = load(&asset("BoxTextured/BoxTextured.gltf"));
     assert_eq!(scene.textures[0].mips, external.textures[0].mips);
@@ -363,20 +296,13 @@ fn a_missing_buffer_file_is_an_error_naming_it() {
     let path = dir.join("BoxTextured.gltf");
     std::fs::copy(asset("BoxTextured/BoxTextured.gltf"), &path).expect("copy");
     let err = load_err(&path);
-    assert!(
-        err.contains("BoxTextured.gltf") && err.contains("BoxTextured0.bin"),
-        "{err}"
-    );
+    assert!(err.contains("BoxTextured.gltf") && err.contains("BoxTextured0.bin"), "{err}");
 }
 
 #[test]
 fn a_missing_image_file_is_an_error_naming_it() {
     let dir = temp_dir("missing_png");
-    std::fs::copy(
-        asset("BoxTextured/BoxTextured0.bin"),
-        dir.join("BoxTextured0.bin"),
-    )
-    .expect("copy");
+    std::fs::copy(asset("BoxTextured/BoxTextured0.bin"), dir.join("BoxTextured0.bin")).expect("copy");
     let path = dir.join("BoxTextured.gltf");
     std::fs::copy(asset("BoxTextured/BoxTextured.gltf"), &path).expect("copy");
     let err = load_err(&path);
@@ -387,11 +313,7 @@ fn a_missing_image_file_is_an_error_naming_it() {
 fn a_truncated_glb_is_an_error_naming_the_file() {
     let bytes = std::fs::read(asset("BoxTextured/BoxTextured.glb")).expect("read");
     let dir = temp_dir("truncated");
-    for (name, len) in [
-        ("half.glb", bytes.len() / 2),
-        ("header.glb", 10),
-        ("json.glb", 100),
-    ] {
+    for (name, len) in [("half.glb", bytes.len() / 2), ("header.glb", 10), ("json.glb", 100)] {
         let path = dir.join(name);
         std::fs::write(&path, &bytes[..len]).expect("write");
         let err = load_err(&path);
@@ -433,8 +355,7 @@ impl Fixture {
         while !self.bin.len().is_multiple_of(4) {
             self.bin.push(0);
         }
-        self.views
-            .push(json!({"buffer": 0, "byteOffset": self.bin.len(), "byteLength": bytes.len()}));
+        self.views.push(json!({"buffer": 0, "byteOffset": self.bin.len(), "byteLength": bytes.len()}));
         self.bin.extend_from_slice(bytes);
         self.accessors.push(json!({
             "bufferView": self.views.len() - 1, "componentType": component, "type": kind, "count": count
@@ -493,11 +414,7 @@ fn skinned_vertices_follow_their_joints_and_unweighted_ones_keep_mesh_space() {
     let world: Vec<Vec3> = scene.meshes[0]
         .vertices
         .iter()
-        .map(|v| {
-            scene.objects[0]
-                .transform
-                .transform_point3(v.position.into())
-        })
+        .map(|v| scene.objects[0].transform.transform_point3(v.position.into()))
         .collect();
     assert_eq!(world.len(), 3);
     assert_close(world[0], Vec3::ZERO);
@@ -508,18 +425,8 @@ fn skinned_vertices_follow_their_joints_and_unweighted_ones_keep_mesh_space() {
 #[test]
 fn strips_fans_and_hierarchies_become_world_space_triangle_lists() {
     let mut f = Fixture::default();
-    let quad = f.positions(&[
-        [0.0, 0.0, 0.0],
-        [1.0, 0.0, 0.0],
-        [0.0, 1.0, 0.0],
-        [1.0, 1.0, 0.0],
-    ]);
-    let fan = f.positions(&[
-        [0.0, 0.0, 0.0],
-        [1.0, 0.0, 0.0],
-        [1.0, 1.0, 0.0],
-        [0.0, 1.0, 0.0],
-    ]);
+    let quad = f.positions(&[[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 0.0]]);
+    let fan = f.positions(&[[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 1.0, 0.0]]);
     let lines = f.positions(&TRIANGLE);
     let path = f.write(
         "strips",
@@ -545,23 +452,14 @@ fn strips_fans_and_hierarchies_become_world_space_triangle_lists() {
         let mesh = &scene.meshes[o.mesh];
         assert_eq!(mesh.indices.len(), 6);
         for tri in mesh.indices.chunks_exact(3) {
-            let p: Vec<Vec3> = tri
-                .iter()
-                .map(|&i| Vec3::from(mesh.vertices[i as usize].position))
-                .collect();
+            let p: Vec<Vec3> = tri.iter().map(|&i| Vec3::from(mesh.vertices[i as usize].position)).collect();
             // Counter-clockwise seen from +Z, and the flat normal agrees.
             assert!((p[1] - p[0]).cross(p[2] - p[0]).z > 0.0);
             assert!(mesh.vertices[tri[0] as usize].normal[2] > 0.999);
         }
         // parent T(10,0,0)·S(2) times child T(0,1,0): the unit square lands at x 10..12, y 2..4.
-        assert_close(
-            o.transform.transform_point3(Vec3::ZERO),
-            Vec3::new(10.0, 2.0, 0.0),
-        );
-        assert_close(
-            o.transform.transform_point3(Vec3::ONE.with_z(0.0)),
-            Vec3::new(12.0, 4.0, 0.0),
-        );
+        assert_close(o.transform.transform_point3(Vec3::ZERO), Vec3::new(10.0, 2.0, 0.0));
+        assert_close(o.transform.transform_point3(Vec3::ONE.with_z(0.0)), Vec3::new(12.0, 4.0, 0.0));
     }
 }
 

@@ -26,27 +26,15 @@ fn render_at(renderer: &SceneRenderer, scene: &Scene, t: f32, dt: f32) -> Render
         jitter: [0.0, 0.0],
         mip_bias: -1.0,
     };
-    let mut encoder = ctx
-        .device
-        .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
-    renderer
-        .record(&mut encoder, scene, &request, true)
-        .unwrap();
+    let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
+    renderer.record(&mut encoder, scene, &request, true).unwrap();
     ctx.queue.submit([encoder.finish()]);
     let inputs = renderer.inputs();
     Rendered {
-        gt: read_texture(&ctx, renderer.ground_truth())
-            .unwrap()
-            .to_f32(),
-        motion: read_texture_rect(&ctx, &inputs.motion, SIZE)
-            .unwrap()
-            .to_f32(),
-        depth: read_texture_rect(&ctx, &inputs.depth, SIZE)
-            .unwrap()
-            .to_f32(),
-        reactive: read_texture_rect(&ctx, &inputs.reactive, SIZE)
-            .unwrap()
-            .to_f32(),
+        gt: read_texture(&ctx, renderer.ground_truth()).unwrap().to_f32(),
+        motion: read_texture_rect(&ctx, &inputs.motion, SIZE).unwrap().to_f32(),
+        depth: read_texture_rect(&ctx, &inputs.depth, SIZE).unwrap().to_f32(),
+        reactive: read_texture_rect(&ctx, &inputs.reactive, SIZE).unwrap().to_f32(),
     }
 }
 
@@ -57,10 +45,7 @@ fn eye_distance(scene: &Scene, d: f32, x: f32, y: f32) -> f32 {
     let z = near * far / (near + d * (far - near));
     let t = (scene.camera.fov_y * 0.5).tan();
     let aspect = SIZE[0] as f32 / SIZE[1] as f32;
-    let (rx, ry) = (
-        (2.0 * x / SIZE[0] as f32 - 1.0) * t * aspect,
-        (1.0 - 2.0 * y / SIZE[1] as f32) * t,
-    );
+    let (rx, ry) = ((2.0 * x / SIZE[0] as f32 - 1.0) * t * aspect, (1.0 - 2.0 * y / SIZE[1] as f32) * t);
     z * (1.0 + rx * rx + ry * ry).sqrt()
 }
 
@@ -81,9 +66,7 @@ fn bicubic(img: &[f32], channels: usize, x: f32, y: f32, c: usize) -> f32 {
         ]
     };
     let (wx, wy) = (weights(fx), weights(fy));
-    let at = |xi: i32, yi: i32| {
-        img[((yi.clamp(0, h - 1) * w + xi.clamp(0, w - 1)) as usize) * channels + c]
-    };
+    let at = |xi: i32, yi: i32| img[((yi.clamp(0, h - 1) * w + xi.clamp(0, w - 1)) as usize) * channels + c];
     let mut sum = 0.0;
     for (j, wyj) in wy.iter().enumerate() {
         for (i, wxi) in wx.iter().enumerate() {
@@ -95,11 +78,7 @@ fn bicubic(img: &[f32], channels: usize, x: f32, y: f32, c: usize) -> f32 {
 
 fn display(v: f32) -> f32 {
     let v = v.clamp(0.0, 1.0);
-    if v <= 0.003_130_8 {
-        v * 12.92
-    } else {
-        1.055 * v.powf(1.0 / 2.4) - 0.055
-    }
+    if v <= 0.003_130_8 { v * 12.92 } else { 1.055 * v.powf(1.0 / 2.4) - 0.055 }
 }
 
 /// PSNR of the warped previous ground truth against the current one, over pixels visible in
@@ -113,31 +92,20 @@ fn warp_psnr(scene: &Scene, prev: &Rendered, cur: &Rendered) -> (f64, f64) {
             if cur.reactive[i] > 0.0 {
                 continue;
             }
-            let (u, v) = (
-                (x as f32 + 0.5) / w as f32 + cur.motion[2 * i],
-                (y as f32 + 0.5) / h as f32 + cur.motion[2 * i + 1],
-            );
+            let (u, v) =
+                ((x as f32 + 0.5) / w as f32 + cur.motion[2 * i], (y as f32 + 0.5) / h as f32 + cur.motion[2 * i + 1]);
             let (px, py) = (u * w as f32, v * h as f32);
             if px < 1.0 || py < 1.0 || px > w as f32 - 1.0 || py > h as f32 - 1.0 {
                 continue;
             }
             // Disocclusion: the previous frame saw something at a different distance there.
             let d_cur = eye_distance(scene, cur.depth[i], x as f32 + 0.5, y as f32 + 0.5);
-            let visible = [(-0.5, -0.5), (0.5, -0.5), (-0.5, 0.5), (0.5, 0.5)]
-                .iter()
-                .all(|(ox, oy)| {
-                    let (sx, sy) = (
-                        (px + ox).clamp(0.0, w as f32 - 1.0) as u32,
-                        (py + oy).clamp(0.0, h as f32 - 1.0) as u32,
-                    );
-                    let d_prev = eye_distance(
-                        scene,
-                        prev.depth[(sy * w + sx) as usize],
-                        sx as f32 + 0.5,
-                        sy as f32 + 0.5,
-                    );
-                    (d_prev - d_cur).abs() < 0.05 * d_cur
-                });
+            let visible = [(-0.5, -0.5), (0.5, -0.5), (-0.5, 0.5), (0.5, 0.5)].iter().all(|(ox, oy)| {
+                let (sx, sy) =
+                    ((px + ox).clamp(0.0, w as f32 - 1.0) as u32, (py + oy).clamp(0.0, h as f32 - 1.0) as u32);
+                let d_prev = eye_distance(scene, prev.depth[(sy * w + sx) as usize], sx as f32 + 0.5, sy as f32 + 0.5);
+                (d_prev - d_cur).abs() < 0.05 * d_cur
+            });
             if !visible {
                 continue;
             }
@@ -150,10 +118,7 @@ fn warp_psnr(scene: &Scene, prev: &Rendered, cur: &Rendered) -> (f64, f64) {
         }
     }
     let mse = se / (3 * n.max(1)) as f64;
-    (
-        10.0 * (1.0 / mse.max(1e-12)).log10(),
-        n as f64 / (w * h) as f64,
-    )
+    (10.0 * (1.0 / mse.max(1e-12)).log10(), n as f64 / (w * h) as f64)
 }
 
 #[test]
@@ -164,10 +129,7 @@ fn warping_ground_truth_with_motion_vectors_matches_the_next_frame_in_every_scen
     // QUANTSR_SCENES=a,b narrows the run by hand; CI checks every scene.
     let only = std::env::var("QUANTSR_SCENES").ok();
     for (name, _) in BUILTIN_SCENES {
-        if only
-            .as_ref()
-            .is_some_and(|o| !o.split(',').any(|n| n == name))
-        {
+        if only.as_ref().is_some_and(|o| !o.split(',').any(|n| n == name)) {
             continue;
         }
         let started = std::time::Instant::now();
@@ -183,16 +145,8 @@ fn warping_ground_truth_with_motion_vectors_matches_the_next_frame_in_every_scen
             coverage * 100.0,
             started.elapsed().as_secs_f64()
         ));
-        assert!(
-            coverage > 0.5,
-            "{name}: only {:.0}% of pixels comparable",
-            coverage * 100.0
-        );
-        assert!(
-            psnr >= 30.0,
-            "{name}: warped ground truth is {psnr:.1} dB from the next frame\n{}",
-            report.join("\n")
-        );
+        assert!(coverage > 0.5, "{name}: only {:.0}% of pixels comparable", coverage * 100.0);
+        assert!(psnr >= 30.0, "{name}: warped ground truth is {psnr:.1} dB from the next frame\n{}", report.join("\n"));
     }
     println!("{}", report.join("\n"));
 }

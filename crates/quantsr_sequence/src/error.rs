@@ -178,15 +178,7 @@ pub enum SequenceError {
 
 impl SequenceError {
     /// Wraps an I/O error with the path and the action that failed.
-    pub(crate) fn io(
-        path: impl Into<PathBuf>,
-        action: &'static str,
-        source: std::io::Error,
-    ) -> Self {
-        Self::Io {
-            path: path.into(),
-            action,
-            source,
-        }
+    pub(crate) fn io(path: impl Into<PathBuf>, action: &'static str, source: std::io::Error) -> Self {
+        Self::Io { path: path.into(), action, source }
     }
 }

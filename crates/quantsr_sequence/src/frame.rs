@@ -55,13 +55,8 @@ pub enum FrameFile {
 
 impl FrameFile {
     /// Every kind, in the order the writer writes them.
-    pub const ALL: [FrameFile; 5] = [
-        FrameFile::Color,
-        FrameFile::Depth,
-        FrameFile::Motion,
-        FrameFile::GroundTruth,
-        FrameFile::Reactive,
-    ];
+    pub const ALL: [FrameFile; 5] =
+        [FrameFile::Color, FrameFile::Depth, FrameFile::Motion, FrameFile::GroundTruth, FrameFile::Reactive];
 
     /// The kind's part of the file name (`color`, `depth`, `motion`, `gt`, `reactive`).
     pub fn kind(self) -> &'static str {
@@ -95,9 +90,7 @@ pub(crate) fn is_frame_file_name(name: &str) -> bool {
         };
         digits.len() >= 5
             && digits.bytes().all(|b| b.is_ascii_digit())
-            && FrameFile::ALL
-                .iter()
-                .any(|f| rest == format!("{}.exr", f.kind()))
+            && FrameFile::ALL.iter().any(|f| rest == format!("{}.exr", f.kind()))
     };
     if is_final(name) {
         return true;
@@ -117,21 +110,11 @@ mod tests {
     fn frame_file_names_are_recognised_exactly() {
         assert_eq!(FrameFile::Reactive.file_name(7), "00007.reactive.exr");
         assert_eq!(FrameFile::Color.file_name(123_456), "123456.color.exr");
-        for name in [
-            "00000.color.exr",
-            "00012.gt.exr",
-            "123456.motion.exr",
-            ".00003.depth.exr.4242.tmp",
-        ] {
+        for name in ["00000.color.exr", "00012.gt.exr", "123456.motion.exr", ".00003.depth.exr.4242.tmp"] {
             assert!(is_frame_file_name(name), "{name}");
         }
-        for name in [
-            "0001.color.exr",
-            "00001.colour.exr",
-            "notes.txt",
-            "00001.color.exr.bak",
-            ".00001.color.exr.x.tmp",
-        ] {
+        for name in ["0001.color.exr", "00001.colour.exr", "notes.txt", "00001.color.exr.bak", ".00001.color.exr.x.tmp"]
+        {
             assert!(!is_frame_file_name(name), "{name}");
         }
     }

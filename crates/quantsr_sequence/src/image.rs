@@ -35,32 +35,17 @@ impl Image {
             "image data holds {} samples, but {width}x{height}x{channels} needs {wanted}",
             data.len()
         );
-        Self {
-            width,
-            height,
-            channels,
-            data,
-        }
+        Self { width, height, channels, data }
     }
 
     /// An image with every sample set to `value`, e.g. an all-zero motion field.
     pub fn filled(width: u32, height: u32, channels: usize, value: f32) -> Self {
-        Self::new(
-            width,
-            height,
-            channels,
-            vec![value; width as usize * height as usize * channels],
-        )
+        Self::new(width, height, channels, vec![value; width as usize * height as usize * channels])
     }
 
     /// An image whose sample at pixel (x, y), channel c is `f(x, y, c)`: for procedural
     /// content and test fixtures.
-    pub fn from_fn(
-        width: u32,
-        height: u32,
-        channels: usize,
-        mut f: impl FnMut(u32, u32, usize) -> f32,
-    ) -> Self {
+    pub fn from_fn(width: u32, height: u32, channels: usize, mut f: impl FnMut(u32, u32, usize) -> f32) -> Self {
         let mut data = Vec::with_capacity(width as usize * height as usize * channels);
         for y in 0..height {
             for x in 0..width {
@@ -110,12 +95,7 @@ impl Image {
     /// # Panics
     /// If the pixel is outside the image.
     pub fn pixel(&self, x: u32, y: u32) -> &[f32] {
-        assert!(
-            x < self.width && y < self.height,
-            "pixel ({x}, {y}) outside {}x{}",
-            self.width,
-            self.height
-        );
+        assert!(x < self.width && y < self.height, "pixel ({x}, {y}) outside {}x{}", self.width, self.height);
         let start = (y as usize * self.width as usize + x as usize) * self.channels;
         &self.data[start..start + self.channels]
     }
@@ -138,21 +118,13 @@ pub enum SamplePrecision {
 /// quantsr is `srgb_oetf(clamp(x, 0, 1))` (see [`display_transform`]); metrics and PNG output
 /// are computed after it.
 pub fn srgb_oetf(linear: f32) -> f32 {
-    if linear <= 0.003_130_8 {
-        12.92 * linear
-    } else {
-        1.055 * linear.powf(1.0 / 2.4) - 0.055
-    }
+    if linear <= 0.003_130_8 { 12.92 * linear } else { 1.055 * linear.powf(1.0 / 2.4) - 0.055 }
 }
 
 /// `srgb_oetf(clamp(x, 0, 1))`, with NaN mapped to 0: what a linear HDR sample looks like on
 /// an sRGB display, and the space quantsr's metrics are computed in.
 pub fn display_transform(linear: f32) -> f32 {
-    if linear.is_nan() {
-        0.0
-    } else {
-        srgb_oetf(linear.clamp(0.0, 1.0))
-    }
+    if linear.is_nan() { 0.0 } else { srgb_oetf(linear.clamp(0.0, 1.0)) }
 }
 
 /// The channel names an image with `channels` channels gets in the EXR files this crate
@@ -169,10 +141,7 @@ pub fn write_exr(path: impl AsRef<Path>, image: &Image, precision: SamplePrecisi
     let path = path.as_ref();
     let names = channel_names(image.channels).ok_or_else(|| SequenceError::Encode {
         path: path.to_owned(),
-        reason: format!(
-            "EXR output takes 1 to 4 channels, this image has {}",
-            image.channels
-        ),
+        reason: format!("EXR output takes 1 to 4 channels, this image has {}", image.channels),
     })?;
     let pixels = image.width as usize * image.height as usize;
     let list: x::SmallVec<[x::AnyChannel<x::FlatSamples>; 4]> = names
@@ -195,10 +164,7 @@ pub fn write_exr(path: impl AsRef<Path>, image: &Image, precision: SamplePrecisi
     write_atomically(path, |tmp| {
         exr_image.write().to_file(tmp).map_err(|e| match e {
             x::Error::Io(source) => SequenceError::io(path, "cannot write", source),
-            other => SequenceError::Encode {
-                path: path.to_owned(),
-                reason: other.to_string(),
-            },
+            other => SequenceError::Encode { path: path.to_owned(), reason: other.to_string() },
         })
     })
 }
@@ -221,28 +187,15 @@ pub fn write_png(path: impl AsRef<Path>, image: &Image) -> Result<()> {
     let bytes: Vec<u8> = image
         .data
         .chunks_exact(image.channels)
-        .flat_map(|px| {
-            px[..keep]
-                .iter()
-                .map(|&v| (display_transform(v) * 255.0).round() as u8)
-        })
+        .flat_map(|px| px[..keep].iter().map(|&v| (display_transform(v) * 255.0).round() as u8))
         .collect();
     write_atomically(path, |tmp| {
-        image::save_buffer_with_format(
-            tmp,
-            &bytes,
-            image.width,
-            image.height,
-            color,
-            image::ImageFormat::Png,
-        )
-        .map_err(|e| match e {
-            image::ImageError::IoError(source) => SequenceError::io(path, "cannot write", source),
-            other => SequenceError::Encode {
-                path: path.to_owned(),
-                reason: other.to_string(),
+        image::save_buffer_with_format(tmp, &bytes, image.width, image.height, color, image::ImageFormat::Png).map_err(
+            |e| match e {
+                image::ImageError::IoError(source) => SequenceError::io(path, "cannot write", source),
+                other => SequenceError::Encode { path: path.to_owned(), reason: other.to_string() },
             },
-        })
+        )
     })
 }
 
@@ -285,10 +238,7 @@ pub(crate) fn read_exr(path: &Path, role: Role) -> Result<Image> {
         .from_file(path)
         .map_err(|e| decode_error(path, e))?;
     let layer = decoded.layer_data;
-    let too_large = || SequenceError::Exr {
-        path: path.to_owned(),
-        reason: "image is too large".into(),
-    };
+    let too_large = || SequenceError::Exr { path: path.to_owned(), reason: "image is too large".into() };
     let width = u32::try_from(layer.size.width()).map_err(|_| too_large())?;
     let height = u32::try_from(layer.size.height()).map_err(|_| too_large())?;
     let pixels = layer.size.area();
@@ -300,11 +250,7 @@ pub(crate) fn read_exr(path: &Path, role: Role) -> Result<Image> {
             x::FlatSamples::F32(v) => v,
             x::FlatSamples::F16(v) => v.into_iter().map(x::f16::to_f32).collect(),
             x::FlatSamples::U32(_) => {
-                return Err(SequenceError::WrongSampleType {
-                    path: path.to_owned(),
-                    channel: name,
-                    got: "u32",
-                });
+                return Err(SequenceError::WrongSampleType { path: path.to_owned(), channel: name, got: "u32" });
             }
         };
         if samples.len() != pixels {
@@ -317,16 +263,10 @@ pub(crate) fn read_exr(path: &Path, role: Role) -> Result<Image> {
     }
 
     let names: Vec<String> = planes.iter().map(|(n, _)| n.clone()).collect();
-    let wrong = || SequenceError::WrongChannels {
-        path: path.to_owned(),
-        got: names.clone(),
-        expected: role.expected(),
-    };
+    let wrong =
+        || SequenceError::WrongChannels { path: path.to_owned(), got: names.clone(), expected: role.expected() };
     let take = |planes: &mut Vec<(String, Vec<f32>)>, name: &str| {
-        planes
-            .iter()
-            .position(|(n, _)| n == name)
-            .map(|i| planes.swap_remove(i).1)
+        planes.iter().position(|(n, _)| n == name).map(|i| planes.swap_remove(i).1)
     };
     let has_only = |allowed: &[&str]| names.iter().all(|n| allowed.contains(&n.as_str()));
 
@@ -335,11 +275,8 @@ pub(crate) fn read_exr(path: &Path, role: Role) -> Result<Image> {
             if !has_only(&["R", "G", "B", "A"]) {
                 return Err(wrong());
             }
-            let (Some(r), Some(g), Some(b)) = (
-                take(&mut planes, "R"),
-                take(&mut planes, "G"),
-                take(&mut planes, "B"),
-            ) else {
+            let (Some(r), Some(g), Some(b)) = (take(&mut planes, "R"), take(&mut planes, "G"), take(&mut planes, "B"))
+            else {
                 return Err(wrong());
             };
             let a = take(&mut planes, "A").unwrap_or_else(|| vec![1.0; pixels]);
@@ -357,10 +294,7 @@ pub(crate) fn read_exr(path: &Path, role: Role) -> Result<Image> {
         Role::Single => {
             let accepted = ["R", "Y", "Z", "depth"];
             match planes.pop() {
-                Some((name, plane))
-                    if planes.is_empty()
-                        && accepted.iter().any(|a| a.eq_ignore_ascii_case(&name)) =>
-                {
+                Some((name, plane)) if planes.is_empty() && accepted.iter().any(|a| a.eq_ignore_ascii_case(&name)) => {
                     vec![plane]
                 }
                 _ => return Err(wrong()),
@@ -384,30 +318,21 @@ pub(crate) fn read_exr(path: &Path, role: Role) -> Result<Image> {
 fn decode_error(path: &Path, error: x::Error) -> SequenceError {
     match error {
         x::Error::Io(source) if source.kind() == std::io::ErrorKind::UnexpectedEof => {
-            SequenceError::Exr {
-                path: path.to_owned(),
-                reason: format!("file is truncated ({source})"),
-            }
+            SequenceError::Exr { path: path.to_owned(), reason: format!("file is truncated ({source})") }
         }
         x::Error::Io(source) => SequenceError::io(path, "cannot read", source),
         x::Error::Invalid(message) => SequenceError::Exr {
             path: path.to_owned(),
             reason: format!("{message} (the file is truncated or corrupt)"),
         },
-        other => SequenceError::Exr {
-            path: path.to_owned(),
-            reason: other.to_string(),
-        },
+        other => SequenceError::Exr { path: path.to_owned(), reason: other.to_string() },
     }
 }
 
 /// The temporary name a file is written under before it is renamed into place: hidden, in the
 /// same folder (so the rename never crosses file systems), and unique to this process.
 pub(crate) fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
@@ -415,10 +340,8 @@ pub(crate) fn temp_path(path: &Path) -> PathBuf {
 /// reader (or a crash) never sees a half-written file under the real name.
 pub(crate) fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let tmp = temp_path(path);
-    let result = write(&tmp).and_then(|()| {
-        std::fs::rename(&tmp, path)
-            .map_err(|e| SequenceError::io(path, "cannot rename into place", e))
-    });
+    let result = write(&tmp)
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| SequenceError::io(path, "cannot rename into place", e)));
     if result.is_err() {
         // Best effort: the error that matters is the one being returned.
         let _ = std::fs::remove_file(&tmp);

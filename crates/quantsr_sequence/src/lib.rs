@@ -36,11 +36,7 @@ mod writer;
 
 pub use error::SequenceError;
 pub use frame::{FRAMES_DIR, Frame, FrameFile};
-pub use image::{
-    Image, SamplePrecision, display_transform, read_exr_rgba, srgb_oetf, write_exr, write_png,
-};
-pub use manifest::{
-    DepthInfo, FORMAT_NAME, FORMAT_VERSION, FrameMeta, MANIFEST_FILE, Manifest, SequenceHeader,
-};
+pub use image::{Image, SamplePrecision, display_transform, read_exr_rgba, srgb_oetf, write_exr, write_png};
+pub use manifest::{DepthInfo, FORMAT_NAME, FORMAT_VERSION, FrameMeta, MANIFEST_FILE, Manifest, SequenceHeader};
 pub use reader::SequenceReader;
 pub use writer::{SequenceWriter, WriteOptions};

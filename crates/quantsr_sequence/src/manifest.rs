@@ -104,13 +104,7 @@ impl Default for FrameMeta {
 impl FrameMeta {
     /// A frame at the header's render size with exposure 1 and no frame time: the common case.
     pub fn new(jitter: [f32; 2], reset: bool) -> Self {
-        Self {
-            jitter,
-            reset,
-            render_size: None,
-            exposure: 1.0,
-            frame_time_ms: None,
-        }
+        Self { jitter, reset, render_size: None, exposure: 1.0, frame_time_ms: None }
     }
 
     /// The size this frame's render-resolution images have, in pixels: its own `render_size`
@@ -132,31 +126,15 @@ impl FrameMeta {
         }
         if let Some(size) = self.render_size {
             positive_size(path, &at("render_size"), size)?;
-            at_most(
-                path,
-                &at("render_size"),
-                size,
-                header.render_size,
-                "the maximum render_size",
-            )?;
+            at_most(path, &at("render_size"), size, header.render_size, "the maximum render_size")?;
         }
         if !(self.exposure.is_finite() && self.exposure > 0.0) {
-            return Err(invalid(
-                path,
-                at("exposure"),
-                self.exposure,
-                "must be a finite number > 0",
-            ));
+            return Err(invalid(path, at("exposure"), self.exposure, "must be a finite number > 0"));
         }
         if let Some(ms) = self.frame_time_ms
             && !(ms.is_finite() && ms >= 0.0)
         {
-            return Err(invalid(
-                path,
-                at("frame_time_ms"),
-                ms,
-                "must be a finite number >= 0",
-            ));
+            return Err(invalid(path, at("frame_time_ms"), ms, "must be a finite number >= 0"));
         }
         Ok(())
     }
@@ -168,41 +146,20 @@ impl SequenceHeader {
     pub fn validate(&self, path: &Path) -> Result<()> {
         positive_size(path, "render_size", self.render_size)?;
         positive_size(path, "display_size", self.display_size)?;
-        at_most(
-            path,
-            "render_size",
-            self.render_size,
-            self.display_size,
-            "display_size",
-        )?;
+        at_most(path, "render_size", self.render_size, self.display_size, "display_size")?;
         if let Some(near) = self.depth.near
             && !(near.is_finite() && near > 0.0)
         {
-            return Err(invalid(
-                path,
-                "depth.near",
-                near,
-                "must be a finite number > 0",
-            ));
+            return Err(invalid(path, "depth.near", near, "must be a finite number > 0"));
         }
         if let Some(far) = self.depth.far {
             if !(far.is_finite() && far > 0.0) {
-                return Err(invalid(
-                    path,
-                    "depth.far",
-                    far,
-                    "must be a finite number > 0",
-                ));
+                return Err(invalid(path, "depth.far", far, "must be a finite number > 0"));
             }
             if let Some(near) = self.depth.near
                 && far <= near
             {
-                return Err(invalid(
-                    path,
-                    "depth.far",
-                    far,
-                    format!("must be greater than depth.near = {near}"),
-                ));
+                return Err(invalid(path, "depth.far", far, format!("must be greater than depth.near = {near}")));
             }
         }
         if let Some(fov) = self.fov_y
@@ -211,12 +168,7 @@ impl SequenceHeader {
             return Err(invalid(path, "fov_y", fov, "must be in (0, π) radians"));
         }
         if !(self.fps.is_finite() && self.fps > 0.0) {
-            return Err(invalid(
-                path,
-                "fps",
-                self.fps,
-                "must be a finite number > 0",
-            ));
+            return Err(invalid(path, "fps", self.fps, "must be a finite number > 0"));
         }
         Ok(())
     }
@@ -225,19 +177,12 @@ impl SequenceHeader {
 impl Manifest {
     /// A v1 manifest for `header` and `frames`.
     pub fn new(header: SequenceHeader, frames: Vec<FrameMeta>) -> Self {
-        Self {
-            format: FORMAT_NAME.to_owned(),
-            version: FORMAT_VERSION,
-            header,
-            frames,
-        }
+        Self { format: FORMAT_NAME.to_owned(), version: FORMAT_VERSION, header, frames }
     }
 
     /// The render size of frame `index` in pixels, or `None` past the last frame.
     pub fn frame_render_size(&self, index: usize) -> Option<[u32; 2]> {
-        self.frames
-            .get(index)
-            .map(|f| f.render_size_in(&self.header))
+        self.frames.get(index).map(|f| f.render_size_in(&self.header))
     }
 
     /// Checks everything [`SequenceHeader::validate`] and [`FrameMeta::validate`] check, plus
@@ -247,12 +192,7 @@ impl Manifest {
         check_version(path, self.version)?;
         self.header.validate(path)?;
         if self.frames.is_empty() {
-            return Err(invalid(
-                path,
-                "frames",
-                "[]",
-                "is empty (a sequence has at least one frame)",
-            ));
+            return Err(invalid(path, "frames", "[]", "is empty (a sequence has at least one frame)"));
         }
         for (index, frame) in self.frames.iter().enumerate() {
             frame.validate(index, &self.header, path)?;
@@ -264,10 +204,8 @@ impl Manifest {
     /// errors. Unknown fields are ignored (a later minor revision may add some); known fields
     /// must have exactly the documented types.
     pub fn from_json(text: &str, path: &Path) -> Result<Self> {
-        let root: Value = serde_json::from_str(text).map_err(|source| SequenceError::Json {
-            path: path.to_owned(),
-            source,
-        })?;
+        let root: Value =
+            serde_json::from_str(text).map_err(|source| SequenceError::Json { path: path.to_owned(), source })?;
         let manifest = Walk { path }.manifest(&root)?;
         manifest.validate(path)?;
         Ok(manifest)
@@ -281,12 +219,7 @@ impl Manifest {
 }
 
 /// Builds an [`SequenceError::InvalidField`].
-fn invalid(
-    path: &Path,
-    field: impl Into<String>,
-    got: impl ToString,
-    problem: impl Into<String>,
-) -> SequenceError {
+fn invalid(path: &Path, field: impl Into<String>, got: impl ToString, problem: impl Into<String>) -> SequenceError {
     SequenceError::InvalidField {
         path: path.to_owned(),
         field: field.into(),
@@ -312,21 +245,11 @@ fn check_version(path: &Path, version: u32) -> Result<()> {
 }
 
 fn finite(path: &Path, field: &str, value: f32) -> Result<()> {
-    if value.is_finite() {
-        Ok(())
-    } else {
-        Err(invalid(path, field, value, "is not a finite number"))
-    }
+    if value.is_finite() { Ok(()) } else { Err(invalid(path, field, value, "is not a finite number")) }
 }
 
 /// Checks `size <= limit` per axis; `limit_name` names the limit in the error.
-fn at_most(
-    path: &Path,
-    field: &str,
-    size: [u32; 2],
-    limit: [u32; 2],
-    limit_name: &str,
-) -> Result<()> {
+fn at_most(path: &Path, field: &str, size: [u32; 2], limit: [u32; 2], limit_name: &str) -> Result<()> {
     for (axis, (&n, &max)) in size.iter().zip(&limit).enumerate() {
         if n > max {
             let problem = format!("is larger than {limit_name}[{axis}] = {max}");
@@ -339,12 +262,7 @@ fn at_most(
 fn positive_size(path: &Path, field: &str, size: [u32; 2]) -> Result<()> {
     for (axis, &n) in size.iter().enumerate() {
         if n == 0 {
-            return Err(invalid(
-                path,
-                format!("{field}[{axis}]"),
-                n,
-                "must be at least 1 pixel",
-            ));
+            return Err(invalid(path, format!("{field}[{axis}]"), n, "must be at least 1 pixel"));
         }
     }
     Ok(())
@@ -368,28 +286,16 @@ impl Walk<'_> {
         let depth_value = self.required(obj, "", "depth")?;
         let depth_obj = self.object(depth_value, "depth")?;
         let depth = DepthInfo {
-            inverted: self.bool(
-                self.required(depth_obj, "depth.", "inverted")?,
-                "depth.inverted",
-            )?,
-            infinite: self.bool(
-                self.required(depth_obj, "depth.", "infinite")?,
-                "depth.infinite",
-            )?,
-            near: optional(depth_obj, "near")
-                .map(|v| self.f32(v, "depth.near"))
-                .transpose()?,
-            far: optional(depth_obj, "far")
-                .map(|v| self.f32(v, "depth.far"))
-                .transpose()?,
+            inverted: self.bool(self.required(depth_obj, "depth.", "inverted")?, "depth.inverted")?,
+            infinite: self.bool(self.required(depth_obj, "depth.", "infinite")?, "depth.infinite")?,
+            near: optional(depth_obj, "near").map(|v| self.f32(v, "depth.near")).transpose()?,
+            far: optional(depth_obj, "far").map(|v| self.f32(v, "depth.far")).transpose()?,
         };
         let header = SequenceHeader {
             render_size: self.size(self.required(obj, "", "render_size")?, "render_size")?,
             display_size: self.size(self.required(obj, "", "display_size")?, "display_size")?,
             depth,
-            fov_y: optional(obj, "fov_y")
-                .map(|v| self.f32(v, "fov_y"))
-                .transpose()?,
+            fov_y: optional(obj, "fov_y").map(|v| self.f32(v, "fov_y")).transpose()?,
             fps: self.f64(self.required(obj, "", "fps")?, "fps")?,
         };
 
@@ -397,17 +303,9 @@ impl Walk<'_> {
         let list = frames_value
             .as_array()
             .ok_or_else(|| self.wrong_type("frames", frames_value, "an array of frame objects"))?;
-        let frames = list
-            .iter()
-            .enumerate()
-            .map(|(index, value)| self.frame(index, value))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Manifest {
-            format,
-            version,
-            header,
-            frames,
-        })
+        let frames =
+            list.iter().enumerate().map(|(index, value)| self.frame(index, value)).collect::<Result<Vec<_>>>()?;
+        Ok(Manifest { format, version, header, frames })
     }
 
     fn frame(&self, index: usize, value: &Value) -> Result<FrameMeta> {
@@ -417,70 +315,39 @@ impl Walk<'_> {
         Ok(FrameMeta {
             jitter: self.pair_f32(self.required(obj, &prefix, "jitter")?, &field("jitter"))?,
             reset: self.bool(self.required(obj, &prefix, "reset")?, &field("reset"))?,
-            render_size: optional(obj, "render_size")
-                .map(|v| self.size(v, &field("render_size")))
-                .transpose()?,
-            exposure: optional(obj, "exposure")
-                .map(|v| self.f32(v, &field("exposure")))
-                .transpose()?
-                .unwrap_or(1.0),
-            frame_time_ms: optional(obj, "frame_time_ms")
-                .map(|v| self.f32(v, &field("frame_time_ms")))
-                .transpose()?,
+            render_size: optional(obj, "render_size").map(|v| self.size(v, &field("render_size"))).transpose()?,
+            exposure: optional(obj, "exposure").map(|v| self.f32(v, &field("exposure"))).transpose()?.unwrap_or(1.0),
+            frame_time_ms: optional(obj, "frame_time_ms").map(|v| self.f32(v, &field("frame_time_ms"))).transpose()?,
         })
     }
 
     fn wrong_type(&self, field: &str, got: &Value, expected: &'static str) -> SequenceError {
-        SequenceError::FieldType {
-            path: self.path.to_owned(),
-            field: field.to_owned(),
-            got: got.to_string(),
-            expected,
-        }
+        SequenceError::FieldType { path: self.path.to_owned(), field: field.to_owned(), got: got.to_string(), expected }
     }
 
-    fn required<'v>(
-        &self,
-        obj: &'v Map<String, Value>,
-        prefix: &str,
-        key: &str,
-    ) -> Result<&'v Value> {
-        optional(obj, key).ok_or_else(|| SequenceError::MissingField {
-            path: self.path.to_owned(),
-            field: format!("{prefix}{key}"),
-        })
+    fn required<'v>(&self, obj: &'v Map<String, Value>, prefix: &str, key: &str) -> Result<&'v Value> {
+        optional(obj, key)
+            .ok_or_else(|| SequenceError::MissingField { path: self.path.to_owned(), field: format!("{prefix}{key}") })
     }
 
     fn object<'v>(&self, value: &'v Value, field: &str) -> Result<&'v Map<String, Value>> {
-        value
-            .as_object()
-            .ok_or_else(|| self.wrong_type(field, value, "a JSON object"))
+        value.as_object().ok_or_else(|| self.wrong_type(field, value, "a JSON object"))
     }
 
     fn string(&self, value: &Value, field: &str) -> Result<String> {
-        value
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| self.wrong_type(field, value, "a string"))
+        value.as_str().map(str::to_owned).ok_or_else(|| self.wrong_type(field, value, "a string"))
     }
 
     fn bool(&self, value: &Value, field: &str) -> Result<bool> {
-        value
-            .as_bool()
-            .ok_or_else(|| self.wrong_type(field, value, "true or false"))
+        value.as_bool().ok_or_else(|| self.wrong_type(field, value, "true or false"))
     }
 
     fn u32(&self, value: &Value, field: &str, expected: &'static str) -> Result<u32> {
-        value
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| self.wrong_type(field, value, expected))
+        value.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| self.wrong_type(field, value, expected))
     }
 
     fn f64(&self, value: &Value, field: &str) -> Result<f64> {
-        value
-            .as_f64()
-            .ok_or_else(|| self.wrong_type(field, value, "a number"))
+        value.as_f64().ok_or_else(|| self.wrong_type(field, value, "a number"))
     }
 
     /// A number that must also fit an `f32` (1e300 does not, and would silently become inf).
@@ -489,21 +356,11 @@ impl Walk<'_> {
         if (x as f32).is_finite() {
             Ok(x as f32)
         } else {
-            Err(invalid(
-                self.path,
-                field,
-                value,
-                "is not a finite 32-bit number",
-            ))
+            Err(invalid(self.path, field, value, "is not a finite 32-bit number"))
         }
     }
 
-    fn array2<'v>(
-        &self,
-        value: &'v Value,
-        field: &str,
-        expected: &'static str,
-    ) -> Result<&'v [Value; 2]> {
+    fn array2<'v>(&self, value: &'v Value, field: &str, expected: &'static str) -> Result<&'v [Value; 2]> {
         value
             .as_array()
             .and_then(|items| <&[Value; 2]>::try_from(items.as_slice()).ok())
@@ -513,18 +370,12 @@ impl Walk<'_> {
     fn size(&self, value: &Value, field: &str) -> Result<[u32; 2]> {
         let [w, h] = self.array2(value, field, "a [width, height] pair of integers")?;
         let expected = "a positive integer (pixels)";
-        Ok([
-            self.u32(w, &format!("{field}[0]"), expected)?,
-            self.u32(h, &format!("{field}[1]"), expected)?,
-        ])
+        Ok([self.u32(w, &format!("{field}[0]"), expected)?, self.u32(h, &format!("{field}[1]"), expected)?])
     }
 
     fn pair_f32(&self, value: &Value, field: &str) -> Result<[f32; 2]> {
         let [x, y] = self.array2(value, field, "a pair of numbers")?;
-        Ok([
-            self.f32(x, &format!("{field}[0]"))?,
-            self.f32(y, &format!("{field}[1]"))?,
-        ])
+        Ok([self.f32(x, &format!("{field}[0]"))?, self.f32(y, &format!("{field}[1]"))?])
     }
 }
 

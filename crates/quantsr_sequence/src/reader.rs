@@ -25,8 +25,8 @@ impl SequenceReader {
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref().to_owned();
         let manifest_path = dir.join(MANIFEST_FILE);
-        let text = std::fs::read_to_string(&manifest_path)
-            .map_err(|e| SequenceError::io(&manifest_path, "cannot read", e))?;
+        let text =
+            std::fs::read_to_string(&manifest_path).map_err(|e| SequenceError::io(&manifest_path, "cannot read", e))?;
         let manifest = Manifest::from_json(&text, &manifest_path)?;
 
         let count = manifest.frames.len();
@@ -34,17 +34,12 @@ impl SequenceReader {
             for kind in [FrameFile::Color, FrameFile::Depth, FrameFile::Motion] {
                 let path = kind.path(&dir, index);
                 if !path.is_file() {
-                    return Err(SequenceError::MissingFrameFile {
-                        path,
-                        frame: index,
-                        count,
-                    });
+                    return Err(SequenceError::MissingFrameFile { path, frame: index, count });
                 }
             }
         }
-        let gt_present: Vec<bool> = (0..count)
-            .map(|index| FrameFile::GroundTruth.path(&dir, index).is_file())
-            .collect();
+        let gt_present: Vec<bool> =
+            (0..count).map(|index| FrameFile::GroundTruth.path(&dir, index).is_file()).collect();
         let present = gt_present.iter().filter(|&&p| p).count();
         if present != 0 && present != count {
             let first_missing = gt_present.iter().position(|&p| !p).unwrap_or_default();
@@ -55,11 +50,7 @@ impl SequenceReader {
                 count,
             });
         }
-        Ok(Self {
-            dir,
-            manifest,
-            has_gt: present == count,
-        })
+        Ok(Self { dir, manifest, has_gt: present == count })
     }
 
     /// The validated manifest: sizes, depth convention, frame rate and per-frame values.
@@ -88,20 +79,13 @@ impl SequenceReader {
     /// NaN and infinite samples are returned as they are, not rejected.
     pub fn frame(&self, index: usize) -> Result<Frame> {
         let count = self.frame_count();
-        let meta =
-            *self
-                .manifest
-                .frames
-                .get(index)
-                .ok_or_else(|| SequenceError::FrameOutOfRange {
-                    path: self.dir.join(MANIFEST_FILE),
-                    index,
-                    count,
-                })?;
+        let meta = *self.manifest.frames.get(index).ok_or_else(|| SequenceError::FrameOutOfRange {
+            path: self.dir.join(MANIFEST_FILE),
+            index,
+            count,
+        })?;
         let render_size = meta.render_size_in(&self.manifest.header);
-        let render = |kind: FrameFile, role: Role| {
-            self.read(kind, index, role, render_size, "the frame's render size")
-        };
+        let render = |kind: FrameFile, role: Role| self.read(kind, index, role, render_size, "the frame's render size");
         let color = render(FrameFile::Color, Role::Rgba)?;
         let depth = render(FrameFile::Depth, Role::Single)?;
         let motion = render(FrameFile::Motion, Role::Motion)?;
@@ -112,25 +96,11 @@ impl SequenceReader {
         };
         let gt = if self.has_gt {
             let size = self.manifest.header.display_size;
-            Some(self.read(
-                FrameFile::GroundTruth,
-                index,
-                Role::Rgba,
-                size,
-                "the display size",
-            )?)
+            Some(self.read(FrameFile::GroundTruth, index, Role::Rgba, size, "the display size")?)
         } else {
             None
         };
-        Ok(Frame {
-            index,
-            meta,
-            color,
-            depth,
-            motion,
-            gt,
-            reactive,
-        })
+        Ok(Frame { index, meta, color, depth, motion, gt, reactive })
     }
 
     /// Decodes every frame in order, one at a time.
@@ -143,23 +113,11 @@ impl SequenceReader {
         kind.path(&self.dir, index)
     }
 
-    fn read(
-        &self,
-        kind: FrameFile,
-        index: usize,
-        role: Role,
-        wanted: [u32; 2],
-        what: &'static str,
-    ) -> Result<Image> {
+    fn read(&self, kind: FrameFile, index: usize, role: Role, wanted: [u32; 2], what: &'static str) -> Result<Image> {
         let path = kind.path(&self.dir, index);
         let image = read_exr(&path, role)?;
         if image.size() != wanted {
-            return Err(SequenceError::WrongSize {
-                path,
-                got: image.size(),
-                wanted,
-                what,
-            });
+            return Err(SequenceError::WrongSize { path, got: image.size(), wanted, what });
         }
         Ok(image)
     }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use crate::frame::is_frame_file_name;
 use crate::image::{write_atomically, write_exr};
 use crate::{
-    FRAMES_DIR, Frame, FrameFile, FrameMeta, Image, MANIFEST_FILE, Manifest, SamplePrecision,
-    SequenceError, SequenceHeader,
+    FRAMES_DIR, Frame, FrameFile, FrameMeta, Image, MANIFEST_FILE, Manifest, SamplePrecision, SequenceError,
+    SequenceHeader,
 };
 
 type Result<T> = std::result::Result<T, SequenceError>;
@@ -49,46 +49,29 @@ impl SequenceWriter {
     }
 
     /// Starts a sequence in folder `dir` with explicit options (e.g. f16 colour).
-    pub fn create_with_options(
-        dir: impl AsRef<Path>,
-        header: SequenceHeader,
-        options: WriteOptions,
-    ) -> Result<Self> {
+    pub fn create_with_options(dir: impl AsRef<Path>, header: SequenceHeader, options: WriteOptions) -> Result<Self> {
         let dir = dir.as_ref().to_owned();
         let manifest_path = dir.join(MANIFEST_FILE);
         header.validate(&manifest_path)?;
 
         let frames_dir = dir.join(FRAMES_DIR);
-        std::fs::create_dir_all(&frames_dir)
-            .map_err(|e| SequenceError::io(&frames_dir, "cannot create", e))?;
+        std::fs::create_dir_all(&frames_dir).map_err(|e| SequenceError::io(&frames_dir, "cannot create", e))?;
         // The old manifest goes first, so the folder never looks complete while it is rewritten.
         match std::fs::remove_file(&manifest_path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(SequenceError::io(
-                    &manifest_path,
-                    "cannot remove the old",
-                    e,
-                ));
+                return Err(SequenceError::io(&manifest_path, "cannot remove the old", e));
             }
             _ => {}
         }
-        let entries = std::fs::read_dir(&frames_dir)
-            .map_err(|e| SequenceError::io(&frames_dir, "cannot list", e))?;
+        let entries = std::fs::read_dir(&frames_dir).map_err(|e| SequenceError::io(&frames_dir, "cannot list", e))?;
         for entry in entries {
             let entry = entry.map_err(|e| SequenceError::io(&frames_dir, "cannot list", e))?;
             if entry.file_name().to_str().is_some_and(is_frame_file_name) {
                 let path = entry.path();
-                std::fs::remove_file(&path)
-                    .map_err(|e| SequenceError::io(&path, "cannot remove the old", e))?;
+                std::fs::remove_file(&path).map_err(|e| SequenceError::io(&path, "cannot remove the old", e))?;
             }
         }
-        Ok(Self {
-            dir,
-            header,
-            options,
-            frames: Vec::new(),
-            has_gt: None,
-        })
+        Ok(Self { dir, header, options, frames: Vec::new(), has_gt: None })
     }
 
     /// Number of frames written so far; the index the next frame must have.
@@ -101,11 +84,7 @@ impl SequenceWriter {
     /// be given for every frame or for none; the reactive mask may be given for any frame.
     pub fn write_frame(&mut self, frame: &Frame) -> Result<()> {
         let index = self.frames.len();
-        let mismatch = |problem: String| SequenceError::FrameMismatch {
-            path: self.dir.clone(),
-            index,
-            problem,
-        };
+        let mismatch = |problem: String| SequenceError::FrameMismatch { path: self.dir.clone(), index, problem };
         if frame.index != index {
             return Err(SequenceError::FrameMismatch {
                 path: self.dir.clone(),
@@ -113,19 +92,13 @@ impl SequenceWriter {
                 problem: format!("frames must be written in order, the next one is frame {index}"),
             });
         }
-        frame
-            .meta
-            .validate(index, &self.header, &self.dir.join(MANIFEST_FILE))?;
+        frame.meta.validate(index, &self.header, &self.dir.join(MANIFEST_FILE))?;
         match (self.has_gt, frame.gt.is_some()) {
             (Some(true), false) => {
-                return Err(mismatch(
-                    "has no ground truth, but earlier frames do".into(),
-                ));
+                return Err(mismatch("has no ground truth, but earlier frames do".into()));
             }
             (Some(false), true) => {
-                return Err(mismatch(
-                    "has ground truth, but earlier frames do not".into(),
-                ));
+                return Err(mismatch("has ground truth, but earlier frames do not".into()));
             }
             _ => {}
         }
@@ -145,12 +118,7 @@ impl SequenceWriter {
             }
             if image.size() != file.size {
                 let path = file.kind.path(&self.dir, index);
-                return Err(SequenceError::WrongSize {
-                    path,
-                    got: image.size(),
-                    wanted: file.size,
-                    what: file.what,
-                });
+                return Err(SequenceError::WrongSize { path, got: image.size(), wanted: file.size, what: file.what });
             }
         }
         for file in files {
@@ -189,12 +157,7 @@ impl SequenceWriter {
             });
         }
         if let Some(reactive) = &frame.reactive {
-            files.push(render(
-                FrameFile::Reactive,
-                reactive,
-                &[1],
-                SamplePrecision::F32,
-            ));
+            files.push(render(FrameFile::Reactive, reactive, &[1], SamplePrecision::F32));
         }
         files
     }
@@ -207,8 +170,7 @@ impl SequenceWriter {
         manifest.validate(&path)?;
         let json = manifest.to_json();
         write_atomically(&path, |tmp| {
-            std::fs::write(tmp, json.as_bytes())
-                .map_err(|e| SequenceError::io(&path, "cannot write", e))
+            std::fs::write(tmp, json.as_bytes()).map_err(|e| SequenceError::io(&path, "cannot write", e))
         })?;
         Ok(manifest)
     }

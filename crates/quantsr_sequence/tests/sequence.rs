@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 
 use exr::prelude::f16;
 use quantsr_sequence::{
-    DepthInfo, Frame, FrameFile, FrameMeta, Image, Manifest, SamplePrecision, SequenceError,
-    SequenceHeader, SequenceReader, SequenceWriter, WriteOptions, display_transform, read_exr_rgba,
-    srgb_oetf, write_exr, write_png,
+    DepthInfo, Frame, FrameFile, FrameMeta, Image, Manifest, SamplePrecision, SequenceError, SequenceHeader,
+    SequenceReader, SequenceWriter, WriteOptions, display_transform, read_exr_rgba, srgb_oetf, write_exr, write_png,
 };
 use serde_json::{Value, json};
 
@@ -16,10 +15,7 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!(
-            "quantsr_sequence_test_{}_{name}",
-            std::process::id()
-        ));
+        let path = std::env::temp_dir().join(format!("quantsr_sequence_test_{}_{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).unwrap();
         Self(path)
@@ -43,12 +39,7 @@ fn header() -> SequenceHeader {
     SequenceHeader {
         render_size: RENDER,
         display_size: DISPLAY,
-        depth: DepthInfo {
-            inverted: true,
-            infinite: false,
-            near: Some(0.1),
-            far: Some(500.0),
-        },
+        depth: DepthInfo { inverted: true, infinite: false, near: Some(0.1), far: Some(500.0) },
         fov_y: Some(1.0),
         fps: 60.0,
     }
@@ -58,8 +49,7 @@ fn header() -> SequenceHeader {
 /// (which the reader must pass through, not reject).
 fn color_image(size: [u32; 2], seed: usize) -> Image {
     let mut image = Image::from_fn(size[0], size[1], 4, |x, y, c| {
-        ((x as f32 * 0.37 + y as f32 * 1.13 + c as f32 * 0.071 + seed as f32).sin() * 3.0)
-            + 0.001 * x as f32
+        ((x as f32 * 0.37 + y as f32 * 1.13 + c as f32 * 0.071 + seed as f32).sin() * 3.0) + 0.001 * x as f32
     });
     let channels = image.channels();
     image.data_mut()[channels + 1] = f32::NAN;
@@ -74,15 +64,12 @@ fn frame(index: usize, meta: FrameMeta, gt: bool, reactive: bool) -> Frame {
         index,
         meta,
         color: color_image(size, index),
-        depth: Image::from_fn(size[0], size[1], 1, |x, y, _| {
-            1.0 / (1.0 + x as f32 + 7.0 * y as f32 + index as f32)
-        }),
+        depth: Image::from_fn(size[0], size[1], 1, |x, y, _| 1.0 / (1.0 + x as f32 + 7.0 * y as f32 + index as f32)),
         motion: Image::from_fn(size[0], size[1], 2, |x, y, c| {
             (x as f32 - y as f32) * 1e-3 * if c == 0 { 1.0 } else { -0.7 }
         }),
         gt: gt.then(|| color_image(DISPLAY, index + 100)),
-        reactive: reactive
-            .then(|| Image::from_fn(size[0], size[1], 1, |x, y, _| ((x + y) % 5) as f32 / 4.0)),
+        reactive: reactive.then(|| Image::from_fn(size[0], size[1], 1, |x, y, _| ((x + y) % 5) as f32 / 4.0)),
     }
 }
 
@@ -97,18 +84,9 @@ fn metas(count: usize) -> Vec<FrameMeta> {
 }
 
 /// Writes `count` frames (ground truth on all or none, a reactive mask on frame 1 only).
-fn write_sequence(
-    dir: &Path,
-    count: usize,
-    gt: bool,
-    options: WriteOptions,
-) -> (Manifest, Vec<Frame>) {
+fn write_sequence(dir: &Path, count: usize, gt: bool, options: WriteOptions) -> (Manifest, Vec<Frame>) {
     let mut writer = SequenceWriter::create_with_options(dir, header(), options).unwrap();
-    let frames: Vec<Frame> = metas(count)
-        .into_iter()
-        .enumerate()
-        .map(|(i, m)| frame(i, m, gt, i == 1))
-        .collect();
+    let frames: Vec<Frame> = metas(count).into_iter().enumerate().map(|(i, m)| frame(i, m, gt, i == 1)).collect();
     for f in &frames {
         writer.write_frame(f).unwrap();
     }
@@ -116,17 +94,9 @@ fn write_sequence(
 }
 
 fn assert_bits_eq(got: &Image, want: &Image, what: &str) {
-    assert_eq!(
-        (got.size(), got.channels()),
-        (want.size(), want.channels()),
-        "{what}: shape"
-    );
+    assert_eq!((got.size(), got.channels()), (want.size(), want.channels()), "{what}: shape");
     for (i, (g, w)) in got.data().iter().zip(want.data()).enumerate() {
-        assert_eq!(
-            g.to_bits(),
-            w.to_bits(),
-            "{what}: sample {i}: got {g}, want {w}"
-        );
+        assert_eq!(g.to_bits(), w.to_bits(), "{what}: sample {i}: got {g}, want {w}");
     }
 }
 
@@ -147,9 +117,7 @@ fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut Value)) {
 
 /// The error `SequenceReader::open` gives, as the one line a user sees.
 fn open_error(dir: &Path) -> String {
-    SequenceReader::open(dir)
-        .expect_err("the sequence should be rejected")
-        .to_string()
+    SequenceReader::open(dir).expect_err("the sequence should be rejected").to_string()
 }
 
 /// A valid three-frame sequence (with ground truth) to break in one way.
@@ -194,40 +162,24 @@ fn nan_and_infinite_samples_are_read_not_rejected() {
 #[test]
 fn round_trip_in_f16_rounds_only_color_and_gt() {
     let dir = TempDir::new("round_trip_f16");
-    let options = WriteOptions {
-        color_precision: SamplePrecision::F16,
-    };
+    let options = WriteOptions { color_precision: SamplePrecision::F16 };
     let (_, frames) = write_sequence(dir.path(), 2, true, options);
 
     let rounded = |image: &Image| {
-        let data = image
-            .data()
-            .iter()
-            .map(|&v| f16::from_f32(v).to_f32())
-            .collect();
+        let data = image.data().iter().map(|&v| f16::from_f32(v).to_f32()).collect();
         Image::new(image.width(), image.height(), image.channels(), data)
     };
     let reader = SequenceReader::open(dir.path()).unwrap();
     for want in &frames {
         let read = reader.frame(want.index).unwrap();
         assert_bits_eq(&read.color, &rounded(&want.color), "color (f16)");
-        assert_bits_eq(
-            read.gt.as_ref().unwrap(),
-            &rounded(want.gt.as_ref().unwrap()),
-            "gt (f16)",
-        );
+        assert_bits_eq(read.gt.as_ref().unwrap(), &rounded(want.gt.as_ref().unwrap()), "gt (f16)");
         assert_bits_eq(&read.depth, &want.depth, "depth (always f32)");
         assert_bits_eq(&read.motion, &want.motion, "motion (always f32)");
     }
     // The rounding is real: the fixture has values f16 cannot hold.
     let (exact, rounded) = (&frames[0].color, rounded(&frames[0].color));
-    assert!(
-        exact
-            .data()
-            .iter()
-            .zip(rounded.data())
-            .any(|(a, b)| a.to_bits() != b.to_bits())
-    );
+    assert!(exact.data().iter().zip(rounded.data()).any(|(a, b)| a.to_bits() != b.to_bits()));
 }
 
 #[test]
@@ -236,10 +188,7 @@ fn dynamic_render_size_round_trips_per_frame() {
     let sizes = [None, Some([6, 4]), Some([5, 3]), Some(RENDER)];
     let mut writer = SequenceWriter::create(dir.path(), header()).unwrap();
     for (i, size) in sizes.iter().enumerate() {
-        let meta = FrameMeta {
-            render_size: *size,
-            ..FrameMeta::new([0.0, 0.0], false)
-        };
+        let meta = FrameMeta { render_size: *size, ..FrameMeta::new([0.0, 0.0], false) };
         writer.write_frame(&frame(i, meta, true, true)).unwrap();
     }
     writer.finish().unwrap();
@@ -250,10 +199,7 @@ fn dynamic_render_size_round_trips_per_frame() {
         let want = size.unwrap_or(RENDER);
         assert_eq!(read.meta.render_size, *size);
         assert_eq!(reader.manifest().frame_render_size(i), Some(want));
-        assert_eq!(
-            [read.render_size(), read.depth.size(), read.motion.size()],
-            [want; 3]
-        );
+        assert_eq!([read.render_size(), read.depth.size(), read.motion.size()], [want; 3]);
         assert_eq!(read.reactive.unwrap().size(), want);
         assert_eq!(read.gt.unwrap().size(), DISPLAY);
         assert_bits_eq(&read.color, &color_image(want, i), "color");
@@ -263,20 +209,14 @@ fn dynamic_render_size_round_trips_per_frame() {
 #[test]
 fn rgb_color_is_read_as_rgba_with_alpha_one() {
     let dir = TempDir::new("rgb");
-    let rgb = Image::from_fn(RENDER[0], RENDER[1], 3, |x, y, c| {
-        (x * 10 + y) as f32 + c as f32 * 0.5
-    });
+    let rgb = Image::from_fn(RENDER[0], RENDER[1], 3, |x, y, c| (x * 10 + y) as f32 + c as f32 * 0.5);
     let mut f = frame(0, FrameMeta::default(), false, false);
     f.color = rgb.clone();
     let mut writer = SequenceWriter::create(dir.path(), header()).unwrap();
     writer.write_frame(&f).unwrap();
     writer.finish().unwrap();
 
-    let color = SequenceReader::open(dir.path())
-        .unwrap()
-        .frame(0)
-        .unwrap()
-        .color;
+    let color = SequenceReader::open(dir.path()).unwrap().frame(0).unwrap().color;
     assert_eq!(color.channels(), 4);
     for (px, src) in color.data().chunks(4).zip(rgb.data().chunks(3)) {
         assert_eq!(&px[..3], src);
@@ -293,40 +233,21 @@ fn depth_accepts_r_y_z_and_depth_channel_names() {
     let pixels = (RENDER[0] * RENDER[1]) as usize;
     for name in ["Y", "Z", "depth", "R"] {
         let values: Vec<f32> = (0..pixels).map(|i| i as f32 * 0.01).collect();
-        let channels: SmallVec<_> = [AnyChannel::new(name, FlatSamples::F32(values.clone()))]
-            .into_iter()
-            .collect();
-        exr::prelude::Image::from_channels(
-            (RENDER[0] as usize, RENDER[1] as usize),
-            AnyChannels::sort(channels),
-        )
-        .write()
-        .to_file(reader.frame_path(FrameFile::Depth, 0))
-        .unwrap();
-        assert_eq!(
-            reader.frame(0).unwrap().depth.data(),
-            values,
-            "depth channel {name}"
-        );
+        let channels: SmallVec<_> = [AnyChannel::new(name, FlatSamples::F32(values.clone()))].into_iter().collect();
+        exr::prelude::Image::from_channels((RENDER[0] as usize, RENDER[1] as usize), AnyChannels::sort(channels))
+            .write()
+            .to_file(reader.frame_path(FrameFile::Depth, 0))
+            .unwrap();
+        assert_eq!(reader.frame(0).unwrap().depth.data(), values, "depth channel {name}");
     }
 }
 
 #[test]
 fn malformed_json_is_rejected_naming_the_file() {
     let dir = valid_sequence("malformed_json");
-    std::fs::write(
-        manifest_path(dir.path()),
-        "{ \"format\": \"quantsr-sequence\", \"version\": 1,",
-    )
-    .unwrap();
+    std::fs::write(manifest_path(dir.path()), "{ \"format\": \"quantsr-sequence\", \"version\": 1,").unwrap();
     let message = open_error(dir.path());
-    assert!(
-        message.starts_with(&format!(
-            "{}: not valid JSON",
-            manifest_path(dir.path()).display()
-        )),
-        "{message}"
-    );
+    assert!(message.starts_with(&format!("{}: not valid JSON", manifest_path(dir.path()).display())), "{message}");
     assert!(message.contains("line 1"), "{message}");
 }
 
@@ -353,25 +274,16 @@ fn unknown_version_is_rejected() {
         v["render_size"] = json!("changed in v2");
     });
     let message = open_error(dir.path());
-    assert!(
-        message.contains("sequence.json: version = 2 is not supported"),
-        "{message}"
-    );
+    assert!(message.contains("sequence.json: version = 2 is not supported"), "{message}");
 }
 
 #[test]
 fn missing_fields_are_named_with_their_path() {
     let cases: [(&str, Edit); 4] = [
-        ("frames[1].jitter", |v| {
-            drop(v["frames"][1].as_object_mut().unwrap().remove("jitter"))
-        }),
+        ("frames[1].jitter", |v| drop(v["frames"][1].as_object_mut().unwrap().remove("jitter"))),
         ("fps", |v| drop(v.as_object_mut().unwrap().remove("fps"))),
-        ("depth.inverted", |v| {
-            drop(v["depth"].as_object_mut().unwrap().remove("inverted"))
-        }),
-        ("format", |v| {
-            drop(v.as_object_mut().unwrap().remove("format"))
-        }),
+        ("depth.inverted", |v| drop(v["depth"].as_object_mut().unwrap().remove("inverted"))),
+        ("format", |v| drop(v.as_object_mut().unwrap().remove("format"))),
     ];
     let dir = valid_sequence("missing_field");
     let pristine = std::fs::read_to_string(manifest_path(dir.path())).unwrap();
@@ -379,13 +291,7 @@ fn missing_fields_are_named_with_their_path() {
         std::fs::write(manifest_path(dir.path()), &pristine).unwrap();
         edit_manifest(dir.path(), remove);
         let message = open_error(dir.path());
-        assert_eq!(
-            message,
-            format!(
-                "{}: missing field `{field}`",
-                manifest_path(dir.path()).display()
-            )
-        );
+        assert_eq!(message, format!("{}: missing field `{field}`", manifest_path(dir.path()).display()));
     }
 }
 
@@ -394,20 +300,14 @@ fn zero_and_negative_sizes_are_rejected() {
     let dir = valid_sequence("zero_size");
     edit_manifest(dir.path(), |v| v["render_size"] = json!([0, 6]));
     let message = open_error(dir.path());
-    assert!(
-        message.ends_with("sequence.json: render_size[0] = 0 must be at least 1 pixel"),
-        "{message}"
-    );
+    assert!(message.ends_with("sequence.json: render_size[0] = 0 must be at least 1 pixel"), "{message}");
 
     edit_manifest(dir.path(), |v| {
         v["render_size"] = json!([8, 6]);
         v["display_size"] = json!([12, -9]);
     });
     let message = open_error(dir.path());
-    assert!(
-        message.ends_with("sequence.json: display_size[1] = -9 is not a positive integer (pixels)"),
-        "{message}"
-    );
+    assert!(message.ends_with("sequence.json: display_size[1] = -9 is not a positive integer (pixels)"), "{message}");
 }
 
 #[test]
@@ -416,38 +316,17 @@ fn out_of_range_values_name_the_frame_and_field() {
     let path = manifest_path(dir.path());
     let pristine = std::fs::read_to_string(&path).unwrap();
     let cases: [(Edit, &str); 9] = [
-        (
-            |v| v["frames"][2]["jitter"][0] = json!(0.9),
-            "frames[2].jitter[0] = 0.9 is outside [-0.5, 0.5]",
-        ),
+        (|v| v["frames"][2]["jitter"][0] = json!(0.9), "frames[2].jitter[0] = 0.9 is outside [-0.5, 0.5]"),
         (
             |v| v["frames"][1]["render_size"] = json!([8, 7]),
             "frames[1].render_size[1] = 7 is larger than the maximum render_size[1] = 6",
         ),
-        (
-            |v| v["render_size"] = json!([13, 6]),
-            "render_size[0] = 13 is larger than display_size[0] = 12",
-        ),
-        (
-            |v| v["fps"] = json!(0),
-            "fps = 0 must be a finite number > 0",
-        ),
-        (
-            |v| v["frames"] = json!([]),
-            "frames = [] is empty (a sequence has at least one frame)",
-        ),
-        (
-            |v| v["frames"][0]["reset"] = json!("yes"),
-            "frames[0].reset = \"yes\" is not true or false",
-        ),
-        (
-            |v| v["fov_y"] = json!(1e300),
-            "fov_y = 1e+300 is not a finite 32-bit number",
-        ),
-        (
-            |v| v["frames"][0]["exposure"] = json!(-1.0),
-            "frames[0].exposure = -1 must be a finite number > 0",
-        ),
+        (|v| v["render_size"] = json!([13, 6]), "render_size[0] = 13 is larger than display_size[0] = 12"),
+        (|v| v["fps"] = json!(0), "fps = 0 must be a finite number > 0"),
+        (|v| v["frames"] = json!([]), "frames = [] is empty (a sequence has at least one frame)"),
+        (|v| v["frames"][0]["reset"] = json!("yes"), "frames[0].reset = \"yes\" is not true or false"),
+        (|v| v["fov_y"] = json!(1e300), "fov_y = 1e+300 is not a finite 32-bit number"),
+        (|v| v["frames"][0]["exposure"] = json!(-1.0), "frames[0].exposure = -1 must be a finite number > 0"),
         (
             |v| v["display_size"] = json!([12, 9, 1]),
             "display_size = [12,9,1] is not a [width, height] pair of integers",
@@ -456,10 +335,7 @@ fn out_of_range_values_name_the_frame_and_field() {
     for (edit, expected) in cases {
         std::fs::write(&path, &pristine).unwrap();
         edit_manifest(dir.path(), edit);
-        assert_eq!(
-            open_error(dir.path()),
-            format!("{}: {expected}", path.display())
-        );
+        assert_eq!(open_error(dir.path()), format!("{}: {expected}", path.display()));
     }
 }
 
@@ -480,10 +356,7 @@ fn derived_serde_reads_the_same_manifest_as_the_checked_parser() {
     let dir = valid_sequence("serde");
     let text = std::fs::read_to_string(manifest_path(dir.path())).unwrap();
     let derived: Manifest = serde_json::from_str(&text).unwrap();
-    assert_eq!(
-        &derived,
-        SequenceReader::open(dir.path()).unwrap().manifest()
-    );
+    assert_eq!(&derived, SequenceReader::open(dir.path()).unwrap().manifest());
 }
 
 #[test]
@@ -492,13 +365,7 @@ fn missing_frame_file_is_named() {
     let depth = FrameFile::Depth.path(dir.path(), 1);
     std::fs::remove_file(&depth).unwrap();
     let message = open_error(dir.path());
-    assert_eq!(
-        message,
-        format!(
-            "{}: missing (frame 1 of 3 listed in sequence.json)",
-            depth.display()
-        )
-    );
+    assert_eq!(message, format!("{}: missing (frame 1 of 3 listed in sequence.json)", depth.display()));
 }
 
 #[test]
@@ -509,10 +376,7 @@ fn manifest_listing_more_frames_than_exist_is_rejected() {
         v["frames"].as_array_mut().unwrap().push(extra);
     });
     let message = open_error(dir.path());
-    assert!(
-        message.contains("00003.color.exr: missing (frame 3 of 4"),
-        "{message}"
-    );
+    assert!(message.contains("00003.color.exr: missing (frame 3 of 4"), "{message}");
 }
 
 #[test]
@@ -540,14 +404,8 @@ fn truncated_exr_is_a_decode_error_naming_the_file() {
     for keep in [bytes.len() / 2, bytes.len() - 1, 40] {
         std::fs::write(&color, &bytes[..keep]).unwrap();
         let reader = SequenceReader::open(dir.path()).expect("opening does not decode images");
-        let message = reader
-            .frame(1)
-            .expect_err("a truncated file must not decode")
-            .to_string();
-        assert!(
-            message.starts_with(&format!("{}: cannot decode EXR", color.display())),
-            "{message}"
-        );
+        let message = reader.frame(1).expect_err("a truncated file must not decode").to_string();
+        assert!(message.starts_with(&format!("{}: cannot decode EXR", color.display())), "{message}");
         println!("{message}");
     }
 }
@@ -556,45 +414,18 @@ fn truncated_exr_is_a_decode_error_naming_the_file() {
 fn color_with_one_channel_is_rejected() {
     let dir = valid_sequence("channels");
     let color = FrameFile::Color.path(dir.path(), 0);
-    write_exr(
-        &color,
-        &Image::filled(RENDER[0], RENDER[1], 1, 0.5),
-        SamplePrecision::F32,
-    )
-    .unwrap();
-    let message = SequenceReader::open(dir.path())
-        .unwrap()
-        .frame(0)
-        .unwrap_err()
-        .to_string();
-    assert_eq!(
-        message,
-        format!(
-            "{}: has channels [R], expected R, G, B and optionally A",
-            color.display()
-        )
-    );
+    write_exr(&color, &Image::filled(RENDER[0], RENDER[1], 1, 0.5), SamplePrecision::F32).unwrap();
+    let message = SequenceReader::open(dir.path()).unwrap().frame(0).unwrap_err().to_string();
+    assert_eq!(message, format!("{}: has channels [R], expected R, G, B and optionally A", color.display()));
 }
 
 #[test]
 fn motion_with_one_channel_is_rejected() {
     let dir = valid_sequence("motion_channels");
     let motion = FrameFile::Motion.path(dir.path(), 0);
-    write_exr(
-        &motion,
-        &Image::filled(RENDER[0], RENDER[1], 1, 0.0),
-        SamplePrecision::F32,
-    )
-    .unwrap();
-    let message = SequenceReader::open(dir.path())
-        .unwrap()
-        .frame(0)
-        .unwrap_err()
-        .to_string();
-    assert!(message.starts_with(&format!(
-        "{}: has channels [R], expected R (du) and G (dv)",
-        motion.display()
-    )));
+    write_exr(&motion, &Image::filled(RENDER[0], RENDER[1], 1, 0.0), SamplePrecision::F32).unwrap();
+    let message = SequenceReader::open(dir.path()).unwrap().frame(0).unwrap_err().to_string();
+    assert!(message.starts_with(&format!("{}: has channels [R], expected R (du) and G (dv)", motion.display())));
 }
 
 #[test]
@@ -602,18 +433,8 @@ fn color_at_display_size_is_rejected() {
     let dir = valid_sequence("wrong_size");
     let color = FrameFile::Color.path(dir.path(), 2);
     write_exr(&color, &color_image(DISPLAY, 0), SamplePrecision::F32).unwrap();
-    let message = SequenceReader::open(dir.path())
-        .unwrap()
-        .frame(2)
-        .unwrap_err()
-        .to_string();
-    assert_eq!(
-        message,
-        format!(
-            "{}: is 12x9 pixels, expected 8x6 (the frame's render size)",
-            color.display()
-        )
-    );
+    let message = SequenceReader::open(dir.path()).unwrap().frame(2).unwrap_err().to_string();
+    assert_eq!(message, format!("{}: is 12x9 pixels, expected 8x6 (the frame's render size)", color.display()));
 }
 
 #[test]
@@ -621,36 +442,18 @@ fn gt_at_render_size_is_rejected() {
     let dir = valid_sequence("wrong_gt_size");
     let gt = FrameFile::GroundTruth.path(dir.path(), 0);
     write_exr(&gt, &color_image(RENDER, 0), SamplePrecision::F16).unwrap();
-    let message = SequenceReader::open(dir.path())
-        .unwrap()
-        .frame(0)
-        .unwrap_err()
-        .to_string();
-    assert_eq!(
-        message,
-        format!(
-            "{}: is 8x6 pixels, expected 12x9 (the display size)",
-            gt.display()
-        )
-    );
+    let message = SequenceReader::open(dir.path()).unwrap().frame(0).unwrap_err().to_string();
+    assert_eq!(message, format!("{}: is 8x6 pixels, expected 12x9 (the display size)", gt.display()));
 }
 
 #[test]
 fn unfinished_sequence_never_looks_complete() {
     let dir = TempDir::new("unfinished");
     let mut writer = SequenceWriter::create(dir.path(), header()).unwrap();
-    writer
-        .write_frame(&frame(0, FrameMeta::default(), true, false))
-        .unwrap();
+    writer.write_frame(&frame(0, FrameMeta::default(), true, false)).unwrap();
     drop(writer); // a crash or an error before finish()
     let message = open_error(dir.path());
-    assert!(
-        message.starts_with(&format!(
-            "{}: cannot read",
-            manifest_path(dir.path()).display()
-        )),
-        "{message}"
-    );
+    assert!(message.starts_with(&format!("{}: cannot read", manifest_path(dir.path()).display())), "{message}");
     // No temporary files are left behind either.
     for entry in std::fs::read_dir(dir.path().join("frames")).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
@@ -663,10 +466,7 @@ fn finishing_without_frames_is_an_error() {
     let dir = TempDir::new("no_frames");
     let writer = SequenceWriter::create(dir.path(), header()).unwrap();
     let message = writer.finish().unwrap_err().to_string();
-    assert!(
-        message.ends_with("frames = [] is empty (a sequence has at least one frame)"),
-        "{message}"
-    );
+    assert!(message.ends_with("frames = [] is empty (a sequence has at least one frame)"), "{message}");
     assert!(!manifest_path(dir.path()).exists());
 }
 
@@ -680,15 +480,9 @@ fn overwriting_a_sequence_removes_its_stale_files() {
     write_sequence(dir.path(), 1, false, WriteOptions::default());
     let reader = SequenceReader::open(dir.path()).unwrap();
     assert_eq!(reader.frame_count(), 1);
-    assert!(
-        !reader.has_ground_truth(),
-        "stale ground truth from the old sequence leaked in"
-    );
+    assert!(!reader.has_ground_truth(), "stale ground truth from the old sequence leaked in");
     assert!(!FrameFile::Color.path(dir.path(), 2).exists());
-    assert!(
-        keep.exists(),
-        "files that are not frame files are left alone"
-    );
+    assert!(keep.exists(), "files that are not frame files are left alone");
 }
 
 #[test]
@@ -696,58 +490,26 @@ fn writer_rejects_frames_that_do_not_fit_the_sequence() {
     let dir = TempDir::new("writer_checks");
     let mut writer = SequenceWriter::create(dir.path(), header()).unwrap();
 
-    let out_of_order = writer
-        .write_frame(&frame(1, FrameMeta::default(), true, false))
-        .unwrap_err();
-    assert!(
-        out_of_order
-            .to_string()
-            .contains("frame 1: frames must be written in order"),
-        "{out_of_order}"
-    );
+    let out_of_order = writer.write_frame(&frame(1, FrameMeta::default(), true, false)).unwrap_err();
+    assert!(out_of_order.to_string().contains("frame 1: frames must be written in order"), "{out_of_order}");
 
     let mut wrong_size = frame(0, FrameMeta::default(), true, false);
     wrong_size.depth = Image::filled(DISPLAY[0], DISPLAY[1], 1, 0.0);
     let message = writer.write_frame(&wrong_size).unwrap_err().to_string();
-    assert!(
-        message.contains("00000.depth.exr: is 12x9 pixels, expected 8x6"),
-        "{message}"
-    );
-    assert!(
-        !FrameFile::Color.path(dir.path(), 0).exists(),
-        "nothing is written for a rejected frame"
-    );
+    assert!(message.contains("00000.depth.exr: is 12x9 pixels, expected 8x6"), "{message}");
+    assert!(!FrameFile::Color.path(dir.path(), 0).exists(), "nothing is written for a rejected frame");
 
     let bad_jitter = frame(0, FrameMeta::new([0.0, -0.75], false), true, false);
     let message = writer.write_frame(&bad_jitter).unwrap_err().to_string();
-    assert!(
-        message.ends_with("sequence.json: frames[0].jitter[1] = -0.75 is outside [-0.5, 0.5]"),
-        "{message}"
-    );
+    assert!(message.ends_with("sequence.json: frames[0].jitter[1] = -0.75 is outside [-0.5, 0.5]"), "{message}");
 
-    writer
-        .write_frame(&frame(0, FrameMeta::default(), true, false))
-        .unwrap();
-    let message = writer
-        .write_frame(&frame(1, FrameMeta::default(), false, false))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        message.ends_with("frame 1: has no ground truth, but earlier frames do"),
-        "{message}"
-    );
+    writer.write_frame(&frame(0, FrameMeta::default(), true, false)).unwrap();
+    let message = writer.write_frame(&frame(1, FrameMeta::default(), false, false)).unwrap_err().to_string();
+    assert!(message.ends_with("frame 1: has no ground truth, but earlier frames do"), "{message}");
 
-    let bad_header = SequenceHeader {
-        render_size: [8, 0],
-        ..header()
-    };
-    let message = SequenceWriter::create(dir.path(), bad_header)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        message.ends_with("render_size[1] = 0 must be at least 1 pixel"),
-        "{message}"
-    );
+    let bad_header = SequenceHeader { render_size: [8, 0], ..header() };
+    let message = SequenceWriter::create(dir.path(), bad_header).unwrap_err().to_string();
+    assert!(message.ends_with("render_size[1] = 0 must be at least 1 pixel"), "{message}");
 }
 
 #[test]
@@ -756,24 +518,14 @@ fn missing_sequence_folder_is_an_io_error_naming_the_manifest() {
     let missing = dir.path().join("nope");
     let err = SequenceReader::open(&missing).unwrap_err();
     assert!(matches!(err, SequenceError::Io { .. }));
-    assert!(err.to_string().starts_with(&format!(
-        "{}: cannot read",
-        missing.join("sequence.json").display()
-    )));
+    assert!(err.to_string().starts_with(&format!("{}: cannot read", missing.join("sequence.json").display())));
 }
 
 #[test]
 fn frame_index_past_the_end_is_an_error() {
     let dir = valid_sequence("out_of_range");
-    let message = SequenceReader::open(dir.path())
-        .unwrap()
-        .frame(3)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        message.ends_with("frame 3 requested, but the sequence has 3 frames"),
-        "{message}"
-    );
+    let message = SequenceReader::open(dir.path()).unwrap().frame(3).unwrap_err().to_string();
+    assert!(message.ends_with("frame 3 requested, but the sequence has 3 frames"), "{message}");
 }
 
 #[test]
@@ -785,14 +537,8 @@ fn srgb_oetf_is_the_exact_piecewise_curve() {
     // The two pieces meet at 0.0031308 (at 0.04045 in sRGB).
     let below = srgb_oetf(0.003_130_8);
     let above = srgb_oetf(0.003_130_81);
-    assert!(
-        (below - 0.040_45).abs() < 1e-5 && (above - below).abs() < 1e-5,
-        "{below} {above}"
-    );
-    assert_eq!(
-        [display_transform(-1.0), display_transform(f32::NAN)],
-        [0.0, 0.0]
-    );
+    assert!((below - 0.040_45).abs() < 1e-5 && (above - below).abs() < 1e-5, "{below} {above}");
+    assert_eq!([display_transform(-1.0), display_transform(f32::NAN)], [0.0, 0.0]);
     assert!((display_transform(7.0) - 1.0).abs() < 1e-6);
 }
 
@@ -829,11 +575,7 @@ fn png_output_is_8_bit_srgb_after_the_display_transform() {
     let expected: Vec<u8> = image
         .data()
         .chunks(4)
-        .flat_map(|px| {
-            px[..3]
-                .iter()
-                .map(|&v| (display_transform(v) * 255.0).round() as u8)
-        })
+        .flat_map(|px| px[..3].iter().map(|&v| (display_transform(v) * 255.0).round() as u8))
         .collect();
     assert_eq!(png.as_raw(), &expected);
     assert_eq!(&png.as_raw()[..6], &[0, 188, 255, 255, 0, 0]);

@@ -22,13 +22,8 @@ pub enum QualityMode {
 
 impl QualityMode {
     /// Every mode, from the highest render resolution to the lowest.
-    pub const ALL: [QualityMode; 5] = [
-        Self::NativeAa,
-        Self::Quality,
-        Self::Balanced,
-        Self::Performance,
-        Self::UltraPerformance,
-    ];
+    pub const ALL: [QualityMode; 5] =
+        [Self::NativeAa, Self::Quality, Self::Balanced, Self::Performance, Self::UltraPerformance];
 
     /// Display size divided by render size, per axis.
     pub fn ratio(self) -> f32 {
@@ -63,9 +58,7 @@ impl FromStr for QualityMode {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         Self::ALL.into_iter().find(|m| m.name() == s.replace('-', "_")).ok_or_else(|| {
-            format!(
-                "unknown quality mode {s:?} (use native_aa, quality, balanced, performance or ultra_performance)"
-            )
+            format!("unknown quality mode {s:?} (use native_aa, quality, balanced, performance or ultra_performance)")
         })
     }
 }
@@ -107,10 +100,7 @@ pub fn jitter_offset(frame_index: u32, phase_count: u32) -> [f32; 2] {
 /// entries for a column-major perspective matrix) so the image moves by `+jitter` pixels:
 /// `(2·jx / render_w, −2·jy / render_h)`.
 pub fn projection_jitter(jitter: [f32; 2], render_size: [u32; 2]) -> [f32; 2] {
-    [
-        2.0 * jitter[0] / render_size[0] as f32,
-        -2.0 * jitter[1] / render_size[1] as f32,
-    ]
+    [2.0 * jitter[0] / render_size[0] as f32, -2.0 * jitter[1] / render_size[1] as f32]
 }
 
 /// Texture LOD bias for the renderer's material sampling: `log2(render_w / display_w) − 1`,
@@ -126,28 +116,18 @@ mod tests {
     #[test]
     fn phase_counts_follow_the_ceiling_formula_for_standard_modes() {
         let display = [1920, 1080];
-        let counts: Vec<u32> = [1.5, 1.7, 2.0, 3.0]
-            .iter()
-            .map(|&r| jitter_phase_count(render_size(display, r)[0], display[0]))
-            .collect();
+        let counts: Vec<u32> =
+            [1.5, 1.7, 2.0, 3.0].iter().map(|&r| jitter_phase_count(render_size(display, r)[0], display[0])).collect();
         // 1920/1280 = 1.5 → 18; 1920/1129 = 1.7006 → 23.14 → 24; 2× → 32; 3× → 72.
         assert_eq!(counts, vec![18, 24, 32, 72]);
     }
 
     #[test]
     fn first_offsets_are_halton_2_3_minus_half() {
-        let expected = [
-            [0.0, -1.0 / 6.0],
-            [-0.25, 1.0 / 6.0],
-            [0.25, -0.5 + 1.0 / 9.0],
-            [-0.375, -0.5 + 4.0 / 9.0],
-        ];
+        let expected = [[0.0, -1.0 / 6.0], [-0.25, 1.0 / 6.0], [0.25, -0.5 + 1.0 / 9.0], [-0.375, -0.5 + 4.0 / 9.0]];
         for (i, e) in expected.iter().enumerate() {
             let j = jitter_offset(i as u32, 32);
-            assert!(
-                (j[0] - e[0]).abs() < 1e-6 && (j[1] - e[1]).abs() < 1e-6,
-                "frame {i}: {j:?} vs {e:?}"
-            );
+            assert!((j[0] - e[0]).abs() < 1e-6 && (j[1] - e[1]).abs() < 1e-6, "frame {i}: {j:?} vs {e:?}");
         }
         // The sequence repeats after the phase count and stays inside half a pixel.
         assert_eq!(jitter_offset(32, 32), jitter_offset(0, 32));
@@ -166,10 +146,7 @@ mod tests {
 
     #[test]
     fn projection_jitter_and_mip_bias_follow_fsr2() {
-        assert_eq!(
-            projection_jitter([0.25, -0.5], [480, 270]),
-            [0.5 / 480.0, 1.0 / 270.0]
-        );
+        assert_eq!(projection_jitter([0.25, -0.5], [480, 270]), [0.5 / 480.0, 1.0 / 270.0]);
         assert!((mip_bias(480, 960) - -2.0).abs() < 1e-6);
         assert!((mip_bias(960, 960) - -1.0).abs() < 1e-6);
     }
@@ -177,15 +154,7 @@ mod tests {
     #[test]
     fn quality_modes_parse_by_name() {
         assert_eq!("balanced".parse::<QualityMode>().unwrap().ratio(), 1.7);
-        assert_eq!(
-            "ultra-performance".parse::<QualityMode>().unwrap(),
-            QualityMode::UltraPerformance
-        );
-        assert!(
-            "fast"
-                .parse::<QualityMode>()
-                .unwrap_err()
-                .contains("performance")
-        );
+        assert_eq!("ultra-performance".parse::<QualityMode>().unwrap(), QualityMode::UltraPerformance);
+        assert!("fast".parse::<QualityMode>().unwrap_err().contains("performance"));
     }
 }

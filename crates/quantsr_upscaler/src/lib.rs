@@ -13,11 +13,8 @@ mod uniforms;
 mod upscaler;
 
 pub use error::UpscalerError;
-pub use jitter::{
-    QualityMode, jitter_offset, jitter_phase_count, mip_bias, projection_jitter, render_size,
-};
+pub use jitter::{QualityMode, jitter_offset, jitter_phase_count, mip_bias, projection_jitter, render_size};
 pub use passes::OUTPUT_FORMATS;
 pub use upscaler::{
-    CameraInfo, DebugView, DispatchInputs, Exposure, FrameInfo, Upscaler, UpscalerDescriptor,
-    UpscalerFlags,
+    CameraInfo, DebugView, DispatchInputs, Exposure, FrameInfo, Upscaler, UpscalerDescriptor, UpscalerFlags,
 };

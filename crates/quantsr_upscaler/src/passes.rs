@@ -16,10 +16,8 @@ pub(crate) struct Passes {
 }
 
 /// Storage formats the output pass can write; the caller's output texture must be one.
-pub const OUTPUT_FORMATS: [wgpu::TextureFormat; 2] = [
-    wgpu::TextureFormat::Rgba16Float,
-    wgpu::TextureFormat::Rgba32Float,
-];
+pub const OUTPUT_FORMATS: [wgpu::TextureFormat; 2] =
+    [wgpu::TextureFormat::Rgba16Float, wgpu::TextureFormat::Rgba32Float];
 
 impl Passes {
     pub fn new(ctx: &GpuContext, output_format: wgpu::TextureFormat) -> Result<Self, GpuError> {
@@ -30,10 +28,8 @@ impl Passes {
             wgpu::TextureFormat::Rgba32Float => "rgba32float",
             _ => "rgba16float",
         };
-        let source = load_shader("upscaler/sharpen.wgsl")?.replace(
-            "texture_storage_2d<rgba16float, write>",
-            &format!("texture_storage_2d<{name}, write>"),
-        );
+        let source = load_shader("upscaler/sharpen.wgsl")?
+            .replace("texture_storage_2d<rgba16float, write>", &format!("texture_storage_2d<{name}, write>"));
         let sharpen_shader = validate_wgsl("upscaler/sharpen.wgsl", source, ctx.device.features())?;
         Ok(Self {
             prepare: kernel("upscaler/prepare.wgsl")?,

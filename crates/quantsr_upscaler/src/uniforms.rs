@@ -39,9 +39,7 @@ mod tests {
             .find(|(_, t)| t.name.as_deref() == Some("FrameUniforms"))
             .map(|(_, t)| t.inner.clone())
             .unwrap();
-        let naga::TypeInner::Struct { span, .. } = ty else {
-            panic!("FrameUniforms is not a struct")
-        };
+        let naga::TypeInner::Struct { span, .. } = ty else { panic!("FrameUniforms is not a struct") };
         assert_eq!(span as usize, size_of::<super::FrameUniforms>());
     }
 }

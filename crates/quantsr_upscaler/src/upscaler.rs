@@ -49,11 +49,7 @@ pub struct UpscalerFlags {
 
 impl Default for UpscalerFlags {
     fn default() -> Self {
-        Self {
-            hdr: true,
-            depth_inverted: true,
-            depth_infinite: false,
-        }
+        Self { hdr: true, depth_inverted: true, depth_infinite: false }
     }
 }
 
@@ -188,40 +184,20 @@ pub struct Upscaler {
     prev_render_size: [u32; 2],
 }
 
-const COLOR_FORMATS: &[wgpu::TextureFormat] = &[
-    wgpu::TextureFormat::Rgba16Float,
-    wgpu::TextureFormat::Rgba32Float,
-    wgpu::TextureFormat::Rg11b10Ufloat,
-];
-const DEPTH_FORMATS: &[wgpu::TextureFormat] = &[
-    wgpu::TextureFormat::R32Float,
-    wgpu::TextureFormat::R16Float,
-    wgpu::TextureFormat::Depth32Float,
-];
-const MOTION_FORMATS: &[wgpu::TextureFormat] = &[
-    wgpu::TextureFormat::Rg16Float,
-    wgpu::TextureFormat::Rg32Float,
-];
-const REACTIVE_FORMATS: &[wgpu::TextureFormat] = &[
-    wgpu::TextureFormat::R8Unorm,
-    wgpu::TextureFormat::R16Float,
-    wgpu::TextureFormat::R32Float,
-];
+const COLOR_FORMATS: &[wgpu::TextureFormat] =
+    &[wgpu::TextureFormat::Rgba16Float, wgpu::TextureFormat::Rgba32Float, wgpu::TextureFormat::Rg11b10Ufloat];
+const DEPTH_FORMATS: &[wgpu::TextureFormat] =
+    &[wgpu::TextureFormat::R32Float, wgpu::TextureFormat::R16Float, wgpu::TextureFormat::Depth32Float];
+const MOTION_FORMATS: &[wgpu::TextureFormat] = &[wgpu::TextureFormat::Rg16Float, wgpu::TextureFormat::Rg32Float];
+const REACTIVE_FORMATS: &[wgpu::TextureFormat] =
+    &[wgpu::TextureFormat::R8Unorm, wgpu::TextureFormat::R16Float, wgpu::TextureFormat::R32Float];
 
 fn check_size(what: &'static str, size: [u32; 2], max: u32) -> Result<(), UpscalerError> {
     if size[0] == 0 || size[1] == 0 {
-        return Err(UpscalerError::Size {
-            what,
-            size,
-            why: "both sides must be at least 1".into(),
-        });
+        return Err(UpscalerError::Size { what, size, why: "both sides must be at least 1".into() });
     }
     if size[0] > max || size[1] > max {
-        return Err(UpscalerError::Size {
-            what,
-            size,
-            why: format!("the device allows at most {max} per side"),
-        });
+        return Err(UpscalerError::Size { what, size, why: format!("the device allows at most {max} per side") });
     }
     Ok(())
 }
@@ -235,28 +211,17 @@ fn check_texture(
 ) -> Result<(), UpscalerError> {
     let t = view.texture();
     if !formats.contains(&t.format()) {
-        return Err(UpscalerError::Format {
-            what,
-            got: t.format(),
-            expected: format!("{formats:?}"),
-        });
+        return Err(UpscalerError::Format { what, got: t.format(), expected: format!("{formats:?}") });
     }
     if t.width() < min_size[0] || t.height() < min_size[1] {
         return Err(UpscalerError::Size {
             what,
             size: [t.width(), t.height()],
-            why: format!(
-                "it must cover the render size {}x{}",
-                min_size[0], min_size[1]
-            ),
+            why: format!("it must cover the render size {}x{}", min_size[0], min_size[1]),
         });
     }
     if !t.usage().contains(usage) {
-        return Err(UpscalerError::Usage {
-            what,
-            needed: usage,
-            has: t.usage(),
-        });
+        return Err(UpscalerError::Usage { what, needed: usage, has: t.usage() });
     }
     Ok(())
 }
@@ -269,16 +234,11 @@ impl Upscaler {
         let max = ctx.device.limits().max_texture_dimension_2d;
         check_size("display_size", desc.display_size, max)?;
         check_size("max_render_size", desc.max_render_size, max)?;
-        if desc.max_render_size[0] > desc.display_size[0]
-            || desc.max_render_size[1] > desc.display_size[1]
-        {
+        if desc.max_render_size[0] > desc.display_size[0] || desc.max_render_size[1] > desc.display_size[1] {
             return Err(UpscalerError::Size {
                 what: "max_render_size",
                 size: desc.max_render_size,
-                why: format!(
-                    "it exceeds the display size {}x{}",
-                    desc.display_size[0], desc.display_size[1]
-                ),
+                why: format!("it exceeds the display size {}x{}", desc.display_size[0], desc.display_size[1]),
             });
         }
         if !OUTPUT_FORMATS.contains(&desc.output_format) {
@@ -291,19 +251,14 @@ impl Upscaler {
         let passes = Passes::new(ctx, desc.output_format)?;
         let device = &ctx.device;
         let storage = wgpu::TextureUsages::STORAGE_BINDING | wgpu::TextureUsages::TEXTURE_BINDING;
-        let tex = |label, size, format| {
-            create_texture(device, label, size, format, storage).create_view(&Default::default())
-        };
+        let tex =
+            |label, size, format| create_texture(device, label, size, format, storage).create_view(&Default::default());
         let rs = desc.max_render_size;
         let ds = desc.display_size;
         let resources = Resources {
             dilated_motion: tex("dilated motion", rs, wgpu::TextureFormat::Rg32Float),
             features: tex("features", rs, wgpu::TextureFormat::Rgba16Float),
-            params: tex(
-                "reconstruction params",
-                rs,
-                wgpu::TextureFormat::Rgba16Float,
-            ),
+            params: tex("reconstruction params", rs, wgpu::TextureFormat::Rgba16Float),
             depth_history: [0, 1].map(|_| tex("depth history", rs, wgpu::TextureFormat::R32Float)),
             history: [0, 1].map(|_| tex("history", ds, wgpu::TextureFormat::Rgba16Float)),
             no_reactive: tex("no reactive", [1, 1], wgpu::TextureFormat::R32Float),
@@ -347,14 +302,8 @@ impl Upscaler {
     fn warm_up(&mut self) -> Result<(), UpscalerError> {
         let device = &self.ctx.device;
         let tiny = |format| {
-            create_texture(
-                device,
-                "warm-up input",
-                [1, 1],
-                format,
-                wgpu::TextureUsages::TEXTURE_BINDING,
-            )
-            .create_view(&Default::default())
+            create_texture(device, "warm-up input", [1, 1], format, wgpu::TextureUsages::TEXTURE_BINDING)
+                .create_view(&Default::default())
         };
         let color = tiny(wgpu::TextureFormat::Rgba16Float);
         let depth = tiny(wgpu::TextureFormat::R32Float);
@@ -399,33 +348,18 @@ impl Upscaler {
             return Err(UpscalerError::Size {
                 what: "render_size",
                 size: rs,
-                why: format!(
-                    "it must be between 1x1 and max_render_size {}x{}",
-                    max[0], max[1]
-                ),
+                why: format!("it must be between 1x1 and max_render_size {}x{}", max[0], max[1]),
             });
         }
         let read = wgpu::TextureUsages::TEXTURE_BINDING;
         check_texture("color", inputs.color, COLOR_FORMATS, rs, read)?;
         check_texture("depth", inputs.depth, DEPTH_FORMATS, rs, read)?;
-        check_texture(
-            "motion_vectors",
-            inputs.motion_vectors,
-            MOTION_FORMATS,
-            rs,
-            read,
-        )?;
+        check_texture("motion_vectors", inputs.motion_vectors, MOTION_FORMATS, rs, read)?;
         if let Some(reactive) = inputs.reactive {
             check_texture("reactive", reactive, REACTIVE_FORMATS, rs, read)?;
         }
         if let Some(Exposure::Texture(e)) = inputs.exposure {
-            check_texture(
-                "exposure",
-                e,
-                &[wgpu::TextureFormat::R32Float],
-                [1, 1],
-                read,
-            )?;
+            check_texture("exposure", e, &[wgpu::TextureFormat::R32Float], [1, 1], read)?;
         }
         check_texture(
             "output",
@@ -445,16 +379,9 @@ impl Upscaler {
                 ),
             });
         }
-        for (what, v) in [
-            ("jitter.x", inputs.jitter[0]),
-            ("jitter.y", inputs.jitter[1]),
-        ] {
+        for (what, v) in [("jitter.x", inputs.jitter[0]), ("jitter.y", inputs.jitter[1])] {
             if !(-1.0..=1.0).contains(&v) {
-                return Err(UpscalerError::Value {
-                    what,
-                    value: v,
-                    why: "jitter is in render pixels, within [-1, 1]",
-                });
+                return Err(UpscalerError::Value { what, value: v, why: "jitter is in render pixels, within [-1, 1]" });
             }
         }
         for (what, v) in [
@@ -462,11 +389,7 @@ impl Upscaler {
             ("motion_vector_scale.y", inputs.motion_vector_scale[1]),
         ] {
             if !v.is_finite() {
-                return Err(UpscalerError::Value {
-                    what,
-                    value: v,
-                    why: "must be finite",
-                });
+                return Err(UpscalerError::Value { what, value: v, why: "must be finite" });
             }
         }
         Ok(())
@@ -498,20 +421,14 @@ impl Upscaler {
             motion_scale: inputs.motion_vector_scale,
             exposure,
             use_exposure_texture,
-            sharpness: inputs
-                .sharpness
-                .filter(|s| s.is_finite())
-                .unwrap_or(0.0)
-                .clamp(0.0, 1.0),
+            sharpness: inputs.sharpness.filter(|s| s.is_finite()).unwrap_or(0.0).clamp(0.0, 1.0),
             debug_view: inputs.debug_view.code(),
             depth_inverted: u32::from(self.desc.flags.depth_inverted),
             has_reactive: u32::from(inputs.reactive.is_some()),
             hdr: u32::from(self.desc.flags.hdr),
             pad: 0,
         };
-        self.ctx
-            .queue
-            .write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
+        self.ctx.queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
 
         let parity = (self.frame_index % 2) as usize;
         self.prepare_bindings(inputs, parity);
@@ -523,24 +440,13 @@ impl Upscaler {
             label: Some("quantsr upscale"),
             timestamp_writes: None,
         });
-        p.prepare
-            .record(&mut pass, &[&bindings.prepare], workgroups_2d(rs, [8, 8]));
-        p.taau_params.record(
-            &mut pass,
-            &[&bindings.taau_params],
-            workgroups_2d(rs, [8, 8]),
-        );
-        p.resolve
-            .record(&mut pass, &[&bindings.resolve], workgroups_2d(ds, [8, 8]));
-        p.sharpen
-            .record(&mut pass, &[&bindings.sharpen], workgroups_2d(ds, [8, 8]));
+        p.prepare.record(&mut pass, &[&bindings.prepare], workgroups_2d(rs, [8, 8]));
+        p.taau_params.record(&mut pass, &[&bindings.taau_params], workgroups_2d(rs, [8, 8]));
+        p.resolve.record(&mut pass, &[&bindings.resolve], workgroups_2d(ds, [8, 8]));
+        p.sharpen.record(&mut pass, &[&bindings.sharpen], workgroups_2d(ds, [8, 8]));
         drop(pass);
 
-        let info = FrameInfo {
-            frame_index: self.frame_index,
-            render_size: rs,
-            reset,
-        };
+        let info = FrameInfo { frame_index: self.frame_index, render_size: rs, reset };
         self.frame_index += 1;
         self.prev_render_size = rs;
         Ok(info)
@@ -564,11 +470,7 @@ impl Upscaler {
             exposure.clone(),
             inputs.output.clone(),
         ];
-        if let Some(i) = self
-            .bind_cache
-            .iter()
-            .position(|b| b.parity == parity && b.key == key)
-        {
+        if let Some(i) = self.bind_cache.iter().position(|b| b.parity == parity && b.key == key) {
             // Most recently used last, so eviction drops the stalest.
             let hit = self.bind_cache.remove(i);
             self.bind_cache.push(hit);
@@ -595,9 +497,7 @@ impl Upscaler {
                 view(&r.depth_history[cur]),
             ],
         );
-        let taau_params =
-            p.taau_params
-                .bind_group(device, 0, &[u.clone(), view(&r.features), view(&r.params)]);
+        let taau_params = p.taau_params.bind_group(device, 0, &[u.clone(), view(&r.features), view(&r.params)]);
         let resolve = p.resolve.bind_group(
             device,
             0,
@@ -627,13 +527,6 @@ impl Upscaler {
         if self.bind_cache.len() >= BIND_CACHE {
             self.bind_cache.remove(0);
         }
-        self.bind_cache.push(FrameBindings {
-            key,
-            parity,
-            prepare,
-            taau_params,
-            resolve,
-            sharpen,
-        });
+        self.bind_cache.push(FrameBindings { key, parity, prepare, taau_params, resolve, sharpen });
     }
 }

@@ -50,16 +50,9 @@ fn fmt(v: Option<f64>, digits: usize) -> String {
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let reader = SequenceReader::open(&args.seq)?;
     if !reader.has_ground_truth() {
-        bail!(
-            "{} has no ground truth (NNNNN.gt.exr): nothing to compare with",
-            args.seq.display()
-        );
+        bail!("{} has no ground truth (NNNNN.gt.exr): nothing to compare with", args.seq.display());
     }
-    let methods = if args.method.is_empty() {
-        Method::ALL.to_vec()
-    } else {
-        args.method.clone()
-    };
+    let methods = if args.method.is_empty() { Method::ALL.to_vec() } else { args.method.clone() };
     let ctx = GpuContext::new_blocking(&GpuOptions::default()).context("opening the GPU")?;
     let mut results = Vec::new();
     for method in methods {
@@ -68,9 +61,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         let bar = progress_bar(reader.frame_count() as u64, method.name());
         for i in 0..reader.frame_count() {
             let frame = reader.frame(i)?;
-            let out = runner
-                .run_frame(&frame)
-                .with_context(|| format!("{}: frame {i}", method.name()))?;
+            let out = runner.run_frame(&frame).with_context(|| format!("{}: frame {i}", method.name()))?;
             let gt = frame.gt.as_ref().context("ground truth vanished")?;
             scorer.push(gt, &out, frame.meta.reset)?;
             bar.inc(1);
@@ -89,10 +80,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         });
     }
     println!("{}", args.seq.display());
-    println!(
-        "{:<12} {:>8} {:>8} {:>8} {:>8} {:>7}",
-        "method", "PSNR", "SSIM", "tPSNR", "FLIP", "frames"
-    );
+    println!("{:<12} {:>8} {:>8} {:>8} {:>8} {:>7}", "method", "PSNR", "SSIM", "tPSNR", "FLIP", "frames");
     for r in &results {
         println!(
             "{:<12} {:>8} {:>8} {:>8} {:>8} {:>7}",
@@ -105,10 +93,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         );
     }
     if let Some(path) = &args.json {
-        let report = Report {
-            sequence: args.seq.display().to_string(),
-            results,
-        };
+        let report = Report { sequence: args.seq.display().to_string(), results };
         let tmp = path.with_extension("json.partial");
         std::fs::write(&tmp, serde_json::to_string_pretty(&report)?)
             .with_context(|| format!("writing {}", tmp.display()))?;

@@ -55,32 +55,16 @@ struct SelfTest {
 }
 
 fn rungs(caps: &quantsr_gpu::Capabilities) -> Vec<RungSupport> {
-    let always = |rung| RungSupport {
-        rung,
-        available: true,
-        why: "core WGSL",
-    };
+    let always = |rung| RungSupport { rung, available: true, why: "core WGSL" };
     vec![
         always("f32"),
         RungSupport {
             rung: "f16",
             available: caps.shader_f16,
-            why: if caps.shader_f16 {
-                "SHADER_F16 granted"
-            } else {
-                "device lacks SHADER_F16"
-            },
+            why: if caps.shader_f16 { "SHADER_F16 granted" } else { "device lacks SHADER_F16" },
         },
-        RungSupport {
-            rung: "int8",
-            available: true,
-            why: "dot4I8Packed (core WGSL)",
-        },
-        RungSupport {
-            rung: "lite-int8",
-            available: true,
-            why: "dot4I8Packed (core WGSL)",
-        },
+        RungSupport { rung: "int8", available: true, why: "dot4I8Packed (core WGSL)" },
+        RungSupport { rung: "lite-int8", available: true, why: "dot4I8Packed (core WGSL)" },
         always("taau"),
     ]
 }
@@ -93,11 +77,7 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
         None
     } else {
         let r = selftest::run_selftests(&ctx).context("running the device self-test")?;
-        Some(SelfTest {
-            f32: r.f32_ok,
-            f16: r.f16_ok,
-            int8: r.int8_ok,
-        })
+        Some(SelfTest { f32: r.f32_ok, f16: r.f16_ok, int8: r.int8_ok })
     };
     let report = Report {
         adapter: ctx.info.name.clone(),
@@ -105,12 +85,7 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
         device_type: format!("{:?}", ctx.info.device_type),
         driver: ctx.info.driver.clone(),
         driver_info: ctx.info.driver_info.clone(),
-        features: ctx
-            .device
-            .features()
-            .iter_names()
-            .map(|(n, _)| n.to_string())
-            .collect(),
+        features: ctx.device.features().iter_names().map(|(n, _)| n.to_string()).collect(),
         timestamps: ctx.caps.timestamps,
         timestamps_inside_passes: ctx.caps.timestamps_inside_passes,
         limits: Limits {
@@ -142,17 +117,10 @@ fn yes(b: bool) -> &'static str {
 }
 
 fn print_text(r: &Report) {
-    println!(
-        "adapter       {} ({}, {})",
-        r.adapter, r.backend, r.device_type
-    );
+    println!("adapter       {} ({}, {})", r.adapter, r.backend, r.device_type);
     println!("driver        {} {}", r.driver, r.driver_info);
     println!("features      {}", r.features.join(", "));
-    println!(
-        "timestamps    {} (inside passes: {})",
-        yes(r.timestamps),
-        yes(r.timestamps_inside_passes)
-    );
+    println!("timestamps    {} (inside passes: {})", yes(r.timestamps), yes(r.timestamps_inside_passes));
     let l = &r.limits;
     println!(
         "limits        max 2D texture {} px, storage binding {} MiB, buffer {} MiB,",
@@ -168,12 +136,7 @@ fn print_text(r: &Report) {
     );
     println!("rungs");
     for rung in &r.rungs {
-        println!(
-            "  {:<10} {:<4} {}",
-            rung.rung,
-            yes(rung.available),
-            rung.why
-        );
+        println!("  {:<10} {:<4} {}", rung.rung, yes(rung.available), rung.why);
     }
     if let Some(t) = &r.selftest {
         let f16 = match t.f16 {
@@ -187,11 +150,6 @@ fn print_text(r: &Report) {
             None => "n/a",
         };
         let pf = |b: bool| if b { "pass" } else { "FAIL" };
-        println!(
-            "self-test     f32 {}, f16 {}, int8 {}",
-            pf(t.f32),
-            f16,
-            pf(t.int8)
-        );
+        println!("self-test     f32 {}, f16 {}, int8 {}", pf(t.f32), f16, pf(t.int8));
     }
 }

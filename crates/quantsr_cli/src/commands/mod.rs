@@ -18,9 +18,7 @@ impl FromStr for Size {
         match s.split_once(['x', 'X']) {
             Some((w, h)) => match (parse(w), parse(h)) {
                 (Some(w), Some(h)) => Ok(Size([w, h])),
-                _ => Err(format!(
-                    "{s:?} is not a size: use WxH with positive integers, e.g. 960x540"
-                )),
+                _ => Err(format!("{s:?} is not a size: use WxH with positive integers, e.g. 960x540")),
             },
             None => Err(format!("{s:?} is not a size: use WxH, e.g. 960x540")),
         }
@@ -30,22 +28,16 @@ impl FromStr for Size {
 /// Parses a display/render ratio and checks it is in [1, 4].
 pub fn parse_ratio(s: &str) -> Result<f32, String> {
     let r: f32 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
-    if (1.0..=4.0).contains(&r) {
-        Ok(r)
-    } else {
-        Err(format!("scale {r} is outside [1, 4]"))
-    }
+    if (1.0..=4.0).contains(&r) { Ok(r) } else { Err(format!("scale {r} is outside [1, 4]")) }
 }
 
 /// The progress bar every long command shows: position, rate and ETA.
 pub fn progress_bar(total: u64, what: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{prefix:>8} [{bar:30}] {pos}/{len} frames  {per_sec}  ETA {eta}",
-        )
-        .expect("valid progress template")
-        .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template("{prefix:>8} [{bar:30}] {pos}/{len} frames  {per_sec}  ETA {eta}")
+            .expect("valid progress template")
+            .progress_chars("=> "),
     );
     bar.set_prefix(what.to_string());
     bar

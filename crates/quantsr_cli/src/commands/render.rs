@@ -64,9 +64,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let Some(out) = &args.out else {
-        bail!("--out SEQ is required (the sequence folder to write)")
-    };
+    let Some(out) = &args.out else { bail!("--out SEQ is required (the sequence folder to write)") };
     let scene = match (&args.scene, &args.gltf) {
         (Some(name), None) => builtin_scene(name)?,
         (None, Some(path)) => quantsr_scenes::load_gltf(path)?,
@@ -74,8 +72,8 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     };
     let camera = match &args.camera_path {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading camera path {}", path.display()))?;
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("reading camera path {}", path.display()))?;
             CameraPath::from_json(&text, &path.display().to_string())?
         }
         None => scene.camera.clone(),
@@ -97,10 +95,8 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     let ctx = GpuContext::new_blocking(&GpuOptions::default()).context("opening the GPU")?;
     let bar = progress_bar(u64::from(options.frames), "render");
     let start = Instant::now();
-    render_sequence(&ctx, &scene, &camera, &options, out, |done, _| {
-        bar.set_position(u64::from(done))
-    })
-    .with_context(|| format!("rendering {} into {}", scene.name, out.display()))?;
+    render_sequence(&ctx, &scene, &camera, &options, out, |done, _| bar.set_position(u64::from(done)))
+        .with_context(|| format!("rendering {} into {}", scene.name, out.display()))?;
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
     let r = quantsr_upscaler::render_size(options.display_size, ratio);

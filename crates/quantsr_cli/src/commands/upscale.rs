@@ -38,17 +38,13 @@ pub struct UpscaleArgs {
 /// Writes `image` to `path` through a temporary name, so a failed run never leaves a
 /// half-written file under a final name.
 pub fn write_atomically(path: &Path, image: &Image, format: OutputFormat) -> anyhow::Result<()> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .context("output path has no file name")?;
+    let name = path.file_name().and_then(|n| n.to_str()).context("output path has no file name")?;
     let tmp = path.with_file_name(format!(".{name}.partial"));
     match format {
         OutputFormat::Exr => write_exr(&tmp, image, SamplePrecision::F16)?,
         OutputFormat::Png => write_png(&tmp, image)?,
     }
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
     Ok(())
 }
 
@@ -58,8 +54,7 @@ pub fn run(args: &UpscaleArgs) -> anyhow::Result<()> {
     if args.out.exists() && !args.out.is_dir() {
         bail!("--out {} exists and is not a folder", args.out.display());
     }
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let ctx = GpuContext::new_blocking(&GpuOptions::default()).context("opening the GPU")?;
     let mut runner = SequenceRunner::new(&ctx, &reader, args.method)?;
     let ext = match args.format {
@@ -69,17 +64,11 @@ pub fn run(args: &UpscaleArgs) -> anyhow::Result<()> {
     let bar = progress_bar(reader.frame_count() as u64, args.method.name());
     for i in 0..reader.frame_count() {
         let frame = reader.frame(i)?;
-        let image = runner
-            .run_frame(&frame)
-            .with_context(|| format!("upscaling frame {i}"))?;
+        let image = runner.run_frame(&frame).with_context(|| format!("upscaling frame {i}"))?;
         write_atomically(&args.out.join(format!("{i:05}.{ext}")), &image, args.format)?;
         bar.inc(1);
     }
     bar.finish_and_clear();
-    eprintln!(
-        "wrote {} frames to {}",
-        reader.frame_count(),
-        args.out.display()
-    );
+    eprintln!("wrote {} frames to {}", reader.frame_count(), args.out.display());
     Ok(())
 }

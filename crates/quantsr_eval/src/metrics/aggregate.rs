@@ -119,12 +119,7 @@ impl FrameMetricsAccumulator {
     /// An empty accumulator whose warm-up lasts `warmup_frames` frames after the start and
     /// after each reset (0 scores every frame).
     pub fn new(warmup_frames: u32) -> Self {
-        Self {
-            warmup_frames,
-            since_reset: None,
-            scored: Sums::default(),
-            warmup: Sums::default(),
-        }
+        Self { warmup_frames, since_reset: None, scored: Sums::default(), warmup: Sums::default() }
     }
 
     /// The warm-up length this accumulator applies.
@@ -158,11 +153,7 @@ impl FrameMetricsAccumulator {
     /// Records a frame the caller has already classified, without advancing the reset
     /// tracking that [`push`](Self::push) does.
     pub fn push_classified(&mut self, frame: FrameMetrics, is_warmup: bool) {
-        if is_warmup {
-            self.warmup.add(&frame)
-        } else {
-            self.scored.add(&frame)
-        }
+        if is_warmup { self.warmup.add(&frame) } else { self.scored.add(&frame) }
     }
 
     /// The means so far over scored and over warm-up frames.
@@ -185,12 +176,7 @@ mod tests {
     use crate::metrics::PSNR_CAP_DB;
 
     fn frame(i: u32, tpsnr: Option<f64>) -> FrameMetrics {
-        FrameMetrics {
-            psnr: 30.0 + f64::from(i),
-            ssim: 0.9,
-            tpsnr,
-            flip: 0.1,
-        }
+        FrameMetrics { psnr: 30.0 + f64::from(i), ssim: 0.9, tpsnr, flip: 0.1 }
     }
 
     #[test]
@@ -200,10 +186,7 @@ mod tests {
         let mut warm = Vec::new();
         for i in 0..40 {
             let reset = resets.contains(&i);
-            assert_eq!(
-                acc.next_is_warmup(reset),
-                acc.clone().push(frame(i, None), reset)
-            );
+            assert_eq!(acc.next_is_warmup(reset), acc.clone().push(frame(i, None), reset));
             if acc.push(frame(i, None), reset) {
                 warm.push(i);
             }
@@ -235,24 +218,8 @@ mod tests {
     #[test]
     fn infinite_psnr_is_capped_per_frame_before_averaging() {
         let mut acc = FrameMetricsAccumulator::new(0);
-        acc.push(
-            FrameMetrics {
-                psnr: f64::INFINITY,
-                ssim: 1.0,
-                tpsnr: None,
-                flip: 0.0,
-            },
-            false,
-        );
-        acc.push(
-            FrameMetrics {
-                psnr: 40.0,
-                ssim: 1.0,
-                tpsnr: Some(f64::INFINITY),
-                flip: 0.0,
-            },
-            false,
-        );
+        acc.push(FrameMetrics { psnr: f64::INFINITY, ssim: 1.0, tpsnr: None, flip: 0.0 }, false);
+        acc.push(FrameMetrics { psnr: 40.0, ssim: 1.0, tpsnr: Some(f64::INFINITY), flip: 0.0 }, false);
         let s = acc.summary();
         assert_eq!(s.psnr, Some((PSNR_CAP_DB + 40.0) / 2.0));
         assert_eq!(s.tpsnr, Some(PSNR_CAP_DB));

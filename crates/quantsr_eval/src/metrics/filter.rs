@@ -10,9 +10,7 @@ const PARALLEL_MIN_WORK: usize = 1 << 18;
 const MAX_THREADS: usize = 8;
 
 fn thread_count() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(MAX_THREADS)
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS)
 }
 
 /// Runs `f(first_row, rows)` over `dst` split into contiguous chunks of whole rows of `row_len`
@@ -27,11 +25,7 @@ where
         return;
     }
     let rows = dst.len() / row_len;
-    let threads = if rows.saturating_mul(work_per_row) < PARALLEL_MIN_WORK {
-        1
-    } else {
-        thread_count().min(rows)
-    };
+    let threads = if rows.saturating_mul(work_per_row) < PARALLEL_MIN_WORK { 1 } else { thread_count().min(rows) };
     if threads <= 1 {
         f(0, dst);
         return;
@@ -134,12 +128,7 @@ pub(crate) mod tests {
 
     /// The plain 2D convolution the separable passes must match: clamp-to-edge borders,
     /// `kernel2d` is `(2r+1) x (2r+1)` row-major.
-    pub(crate) fn convolve_2d_direct(
-        src: &[f32],
-        width: usize,
-        kernel2d: &[f64],
-        r: usize,
-    ) -> Vec<f64> {
+    pub(crate) fn convolve_2d_direct(src: &[f32], width: usize, kernel2d: &[f64], r: usize) -> Vec<f64> {
         let height = src.len() / width;
         let n = 2 * r + 1;
         let mut out = vec![0.0; src.len()];
@@ -148,11 +137,8 @@ pub(crate) mod tests {
                 let mut acc = 0.0;
                 for ky in 0..n {
                     for kx in 0..n {
-                        let sy = (y as isize + ky as isize - r as isize)
-                            .clamp(0, height as isize - 1)
-                            as usize;
-                        let sx = (x as isize + kx as isize - r as isize)
-                            .clamp(0, width as isize - 1) as usize;
+                        let sy = (y as isize + ky as isize - r as isize).clamp(0, height as isize - 1) as usize;
+                        let sx = (x as isize + kx as isize - r as isize).clamp(0, width as isize - 1) as usize;
                         acc += kernel2d[ky * n + kx] * f64::from(src[sy * width + sx]);
                     }
                 }

@@ -36,11 +36,7 @@ pub struct FlipViewing {
 
 impl FlipViewing {
     /// FLIP's default viewer: a 0.7 m wide 3840-pixel monitor seen from 0.7 m.
-    pub const DEFAULT: Self = Self {
-        distance_m: 0.7,
-        monitor_width_m: 0.7,
-        monitor_width_px: 3840.0,
-    };
+    pub const DEFAULT: Self = Self { distance_m: 0.7, monitor_width_m: 0.7, monitor_width_px: 3840.0 };
 
     /// Pixels per degree of visual angle: `distance * (px / width) * pi / 180`.
     pub fn pixels_per_degree(&self) -> f64 {
@@ -92,11 +88,7 @@ pub fn flip(reference: &ImageView<'_>, test: &ImageView<'_>) -> f64 {
 /// # Panics
 /// If the frames are invalid or differ in size.
 pub fn flip_map(reference: &ImageView<'_>, test: &ImageView<'_>) -> FlipMap {
-    flip_map_display(
-        &DisplayImage::from_linear(reference),
-        &DisplayImage::from_linear(test),
-        DEFAULT_PPD,
-    )
+    flip_map_display(&DisplayImage::from_linear(reference), &DisplayImage::from_linear(test), DEFAULT_PPD)
 }
 
 /// Mean LDR-FLIP on frames already display-transformed (sRGB-encoded), default viewer.
@@ -114,10 +106,7 @@ pub fn flip_display(reference: &DisplayImage, test: &DisplayImage) -> f64 {
 /// If the images differ in size or `ppd` is not positive.
 pub fn flip_map_display(reference: &DisplayImage, test: &DisplayImage, ppd: f64) -> FlipMap {
     assert_same_size(reference, test);
-    assert!(
-        ppd > 0.0 && ppd.is_finite(),
-        "FLIP needs a positive pixels-per-degree, got {ppd}"
-    );
+    assert!(ppd > 0.0 && ppd.is_finite(), "FLIP needs a positive pixels-per-degree, got {ppd}");
     let filters = Filters::new(ppd);
     let r = prepare(reference, &filters);
     let t = prepare(test, &filters);
@@ -128,16 +117,10 @@ pub fn flip_map_display(reference: &DisplayImage, test: &DisplayImage, ppd: f64)
         let colour = redistribute(hyab(r.lab[p], t.lab[p]).powf(QC), cmax);
         let edge = (r.edge[p] - t.edge[p]).abs();
         let point = (r.point[p] - t.point[p]).abs();
-        let feature = (edge.max(point) * std::f32::consts::FRAC_1_SQRT_2)
-            .min(1.0)
-            .powf(QF);
+        let feature = (edge.max(point) * std::f32::consts::FRAC_1_SQRT_2).min(1.0).powf(QF);
         colour.powf(1.0 - feature)
     });
-    FlipMap {
-        width: reference.width,
-        height: reference.height,
-        error,
-    }
+    FlipMap { width: reference.width, height: reference.height, error }
 }
 
 /// Exponent applied to the HyAB colour distance.
@@ -163,18 +146,9 @@ struct CsfGaussian {
 /// The published CSF of each opponent channel: achromatic, red-green, blue-yellow. The
 /// achromatic and red-green second Gaussians have `a = 0` and drop out.
 const CSF: [[CsfGaussian; 2]; 3] = [
-    [
-        CsfGaussian { a: 1.0, b: 0.0047 },
-        CsfGaussian { a: 0.0, b: 1e-5 },
-    ],
-    [
-        CsfGaussian { a: 1.0, b: 0.0053 },
-        CsfGaussian { a: 0.0, b: 1e-5 },
-    ],
-    [
-        CsfGaussian { a: 34.1, b: 0.04 },
-        CsfGaussian { a: 13.5, b: 0.025 },
-    ],
+    [CsfGaussian { a: 1.0, b: 0.0047 }, CsfGaussian { a: 0.0, b: 1e-5 }],
+    [CsfGaussian { a: 1.0, b: 0.0053 }, CsfGaussian { a: 0.0, b: 1e-5 }],
+    [CsfGaussian { a: 34.1, b: 0.04 }, CsfGaussian { a: 13.5, b: 0.025 }],
 ];
 
 /// Radius in pixels of the CSF filters: three standard deviations of the widest Gaussian.
@@ -207,16 +181,10 @@ impl SeparableSum {
                 })
                 .collect()
         };
-        let used: Vec<(f64, Vec<f64>)> = gaussians
-            .iter()
-            .filter(|g| g.a != 0.0)
-            .map(|g| (g.a * (PI / g.b).sqrt(), profile(g.b)))
-            .collect();
+        let used: Vec<(f64, Vec<f64>)> =
+            gaussians.iter().filter(|g| g.a != 0.0).map(|g| (g.a * (PI / g.b).sqrt(), profile(g.b))).collect();
         // Sum of the 2D kernel: each term is coefficient * p(x) * p(y).
-        let total: f64 = used
-            .iter()
-            .map(|(c, p)| c * p.iter().sum::<f64>().powi(2))
-            .sum();
+        let total: f64 = used.iter().map(|(c, p)| c * p.iter().sum::<f64>().powi(2)).sum();
         let terms = used
             .into_iter()
             .map(|(c, p)| SeparableTerm {
@@ -229,14 +197,7 @@ impl SeparableSum {
 
     /// Filters `src` into `dst` (clamp-to-edge); `scratch` and `tmp` are work planes of the
     /// same size.
-    fn apply(
-        &self,
-        src: &[f32],
-        width: usize,
-        scratch: &mut [f32],
-        tmp: &mut [f32],
-        dst: &mut [f32],
-    ) {
+    fn apply(&self, src: &[f32], width: usize, scratch: &mut [f32], tmp: &mut [f32], dst: &mut [f32]) {
         for (i, term) in self.terms.iter().enumerate() {
             if i == 0 {
                 convolve_separable(src, width, &term.horizontal, &term.vertical, scratch, dst);
@@ -265,17 +226,10 @@ impl FeatureKernels {
         let sigma = 0.5 * FEATURE_WIDTH_DEG * ppd;
         let radius = (3.0 * sigma).ceil() as isize;
         let xs: Vec<f64> = (-radius..=radius).map(|x| x as f64).collect();
-        let g: Vec<f64> = xs
-            .iter()
-            .map(|x| (-x * x / (2.0 * sigma * sigma)).exp())
-            .collect();
+        let g: Vec<f64> = xs.iter().map(|x| (-x * x / (2.0 * sigma * sigma)).exp()).collect();
         let g_sum: f64 = g.iter().sum();
         let edge: Vec<f64> = xs.iter().zip(&g).map(|(x, g)| -x * g).collect();
-        let point: Vec<f64> = xs
-            .iter()
-            .zip(&g)
-            .map(|(x, g)| (x * x / (sigma * sigma) - 1.0) * g)
-            .collect();
+        let point: Vec<f64> = xs.iter().zip(&g).map(|(x, g)| (x * x / (sigma * sigma) - 1.0) * g).collect();
         Self {
             smooth: g.iter().map(|v| (v / g_sum) as f32).collect(),
             edge: normalise_signed(&edge),
@@ -310,10 +264,7 @@ struct Filters {
 impl Filters {
     fn new(ppd: f64) -> Self {
         let radius = csf_radius(ppd);
-        Self {
-            csf: CSF.each_ref().map(|g| SeparableSum::csf(g, ppd, radius)),
-            features: FeatureKernels::new(ppd),
-        }
+        Self { csf: CSF.each_ref().map(|g| SeparableSum::csf(g, ppd, radius)), features: FeatureKernels::new(ppd) }
     }
 }
 
@@ -366,11 +317,7 @@ fn linear_from_ycxcz(c: [f32; 3]) -> [f32; 3] {
 fn hunt_lab_from_linear(rgb: [f32; 3]) -> [f32; 3] {
     const DELTA: f32 = 6.0 / 29.0;
     let f = |t: f32| {
-        if t > DELTA * DELTA * DELTA {
-            t.cbrt()
-        } else {
-            t / (3.0 * DELTA * DELTA) + 4.0 / 29.0
-        }
+        if t > DELTA * DELTA * DELTA { t.cbrt() } else { t / (3.0 * DELTA * DELTA) + 4.0 / 29.0 }
     };
     let [x, y, z] = relative_xyz(rgb).map(f);
     let l = 116.0 * y - 16.0;
@@ -385,22 +332,14 @@ fn hyab(p: [f32; 3], q: [f32; 3]) -> f32 {
 
 /// The largest colour difference FLIP expects, between pure green and pure blue, after `qc`.
 fn max_colour_difference() -> f32 {
-    hyab(
-        hunt_lab_from_linear([0.0, 1.0, 0.0]),
-        hunt_lab_from_linear([0.0, 0.0, 1.0]),
-    )
-    .powf(QC)
+    hyab(hunt_lab_from_linear([0.0, 1.0, 0.0]), hunt_lab_from_linear([0.0, 0.0, 1.0])).powf(QC)
 }
 
 /// Maps a colour difference to [0, 1]: linearly up to `pc cmax` → `pt`, then the remaining
 /// range compressed into `pt..1`.
 fn redistribute(e: f32, cmax: f32) -> f32 {
     let knee = PC * cmax;
-    let v = if e < knee {
-        PT / knee * e
-    } else {
-        PT + (e - knee) / (cmax - knee) * (1.0 - PT)
-    };
+    let v = if e < knee { PT / knee * e } else { PT + (e - knee) / (cmax - knee) * (1.0 - PT) };
     v.min(1.0)
 }
 
@@ -428,9 +367,7 @@ fn prepare(image: &DisplayImage, filters: &Filters) -> Prepared {
     let mut opponent = vec![0.0f32; n];
     let mut filtered: [Vec<f32>; 3] = std::array::from_fn(|_| vec![0.0f32; n]);
     for (channel, out) in filtered.iter_mut().enumerate() {
-        par_map(&mut opponent, width, 12, |p| {
-            ycxcz_from_linear(linear[p])[channel]
-        });
+        par_map(&mut opponent, width, 12, |p| ycxcz_from_linear(linear[p])[channel]);
         filters.csf[channel].apply(&opponent, width, &mut scratch, &mut tmp, out);
     }
     let mut lab = vec![[0.0f32; 3]; n];
@@ -468,14 +405,8 @@ mod tests {
     use crate::metrics::filter::tests::{convolve_2d_direct, hash01};
 
     fn image(w: u32, h: u32, f: impl Fn(usize, usize) -> [f32; 3]) -> DisplayImage {
-        let rgb = (0..(w * h) as usize)
-            .flat_map(|i| f(i % w as usize, i / w as usize))
-            .collect();
-        DisplayImage {
-            width: w,
-            height: h,
-            rgb,
-        }
+        let rgb = (0..(w * h) as usize).flat_map(|i| f(i % w as usize, i / w as usize)).collect();
+        DisplayImage { width: w, height: h, rgb }
     }
 
     fn flat(w: u32, h: u32, v: f32) -> DisplayImage {
@@ -487,11 +418,7 @@ mod tests {
         image(w, h, |x, y| {
             let on = ((x / 6) + (y / 6)) % 2 == 0;
             let g = x as f32 / w as f32;
-            if on {
-                [0.9, 0.7 * g + 0.2, 0.3]
-            } else {
-                [0.1, 0.2, 0.8 * (1.0 - g) + 0.1]
-            }
+            if on { [0.9, 0.7 * g + 0.2, 0.3] } else { [0.1, 0.2, 0.8 * (1.0 - g) + 0.1] }
         })
     }
 
@@ -500,9 +427,7 @@ mod tests {
             .rgb
             .iter()
             .enumerate()
-            .map(|(i, &v)| {
-                (v + amplitude * (2.0 * hash01(seed ^ ((i as u64) << 1)) - 1.0)).clamp(0.0, 1.0)
-            })
+            .map(|(i, &v)| (v + amplitude * (2.0 * hash01(seed ^ ((i as u64) << 1)) - 1.0)).clamp(0.0, 1.0))
             .collect();
         DisplayImage { rgb, ..img.clone() }
     }
@@ -568,19 +493,10 @@ mod tests {
             let inverted: Vec<f32> = data.iter().map(|v| 1.0 - v).collect();
             let b = ImageView::new(w as u32, w as u32, 4, &inverted).unwrap();
             let map = flip_map(&a, &b);
-            assert!(
-                map.error.iter().all(|e| (0.0..=1.0).contains(e)),
-                "seed {seed}"
-            );
+            assert!(map.error.iter().all(|e| (0.0..=1.0).contains(e)), "seed {seed}");
         }
         // Saturated primaries against each other, the extremes of the colour pipeline.
-        let primaries = [
-            [1.0, 0.0, 0.0],
-            [0.0, 1.0, 0.0],
-            [0.0, 0.0, 1.0],
-            [1.0, 1.0, 0.0],
-            [1.0, 0.0, 1.0],
-        ];
+        let primaries = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 1.0, 0.0], [1.0, 0.0, 1.0]];
         for p in primaries {
             for q in primaries {
                 let e = flip_display(&image(12, 12, |_, _| p), &image(12, 12, |_, _| q));
@@ -619,15 +535,10 @@ mod tests {
         let shifted = image(w, h, |x, y| {
             let on = (((x + 1) / 6) + (y / 6)) % 2 == 0;
             let g = (x + 1) as f32 / w as f32;
-            if on {
-                [0.9, 0.7 * g + 0.2, 0.3]
-            } else {
-                [0.1, 0.2, 0.8 * (1.0 - g) + 0.1]
-            }
+            if on { [0.9, 0.7 * g + 0.2, 0.3] } else { [0.1, 0.2, 0.8 * (1.0 - g) + 0.1] }
         });
         let smooth = image(w, h, |x, y| {
-            [0.0f32, 1.0, 2.0]
-                .map(|c| 0.5 + 0.4 * ((x as f32 * 0.1 + c).sin() * (y as f32 * 0.07).cos()))
+            [0.0f32, 1.0, 2.0].map(|c| 0.5 + 0.4 * ((x as f32 * 0.1 + c).sin() * (y as f32 * 0.07).cos()))
         });
         let shift_error = flip_map_display(&checks(w, h), &shifted, 67.0).mean();
         assert!((shift_error - 0.282_283).abs() < 5e-5, "{shift_error}");
@@ -641,9 +552,7 @@ mod tests {
         let r = csf_radius(ppd);
         let n = 2 * r + 1;
         let (w, h) = (27, 23);
-        let src: Vec<f32> = (0..w * h)
-            .map(|i| hash01(i as u64 + 99) * 100.0 - 50.0)
-            .collect();
+        let src: Vec<f32> = (0..w * h).map(|i| hash01(i as u64 + 99) * 100.0 - 50.0).collect();
         for (channel, gaussians) in CSF.iter().enumerate() {
             // The spatial CSF as the paper writes it, sampled on the 2D pixel grid, normalised.
             let mut k2 = vec![0.0f64; n * n];
@@ -651,10 +560,8 @@ mod tests {
                 for x in 0..n {
                     let (dx, dy) = ((x as f64 - r as f64) / ppd, (y as f64 - r as f64) / ppd);
                     let d2 = dx * dx + dy * dy;
-                    k2[y * n + x] = gaussians
-                        .iter()
-                        .map(|g| g.a * (PI / g.b).sqrt() * (-PI * PI * d2 / g.b).exp())
-                        .sum();
+                    k2[y * n + x] =
+                        gaussians.iter().map(|g| g.a * (PI / g.b).sqrt() * (-PI * PI * d2 / g.b).exp()).sum();
                 }
             }
             let total: f64 = k2.iter().sum();
@@ -665,10 +572,7 @@ mod tests {
             let (mut s, mut t, mut got) = (vec![0.0; w * h], vec![0.0; w * h], vec![0.0; w * h]);
             filter.apply(&src, w, &mut s, &mut t, &mut got);
             for (g, want) in got.iter().zip(&want) {
-                assert!(
-                    (f64::from(*g) - want).abs() < 1e-3,
-                    "channel {channel}: {g} vs {want}"
-                );
+                assert!((f64::from(*g) - want).abs() < 1e-3, "channel {channel}: {g} vs {want}");
             }
         }
     }
@@ -677,8 +581,7 @@ mod tests {
     fn feature_detectors_are_normalised_derivatives() {
         let k = FeatureKernels::new(DEFAULT_PPD);
         assert_eq!(k.smooth.len(), 2 * 9 + 1);
-        let sum =
-            |v: &[f32], pred: fn(f32) -> bool| v.iter().copied().filter(|&x| pred(x)).sum::<f32>();
+        let sum = |v: &[f32], pred: fn(f32) -> bool| v.iter().copied().filter(|&x| pred(x)).sum::<f32>();
         assert!((sum(&k.smooth, |_| true) - 1.0).abs() < 1e-6);
         for d in [&k.edge, &k.point] {
             assert!((sum(d, |x| x > 0.0) - 1.0).abs() < 1e-6);
@@ -686,9 +589,7 @@ mod tests {
         }
         // An ideal step of height 1 gives the largest edge response, 1.
         let w = 41;
-        let step: Vec<f32> = (0..w * 5)
-            .map(|i| if i % w > w / 2 { 1.0 } else { 0.0 })
-            .collect();
+        let step: Vec<f32> = (0..w * 5).map(|i| if i % w > w / 2 { 1.0 } else { 0.0 }).collect();
         let mut out = vec![0.0; w * 5];
         convolve_rows(&step, w, &k.edge, &mut out);
         let peak = out.iter().fold(0.0f32, |m, v| m.max(v.abs()));
@@ -707,9 +608,7 @@ mod tests {
         }
         let m = redistribute(max_colour_difference(), max_colour_difference());
         assert!((m - 1.0).abs() < 1e-6);
-        assert!(
-            (redistribute(PC * max_colour_difference(), max_colour_difference()) - PT).abs() < 1e-6
-        );
+        assert!((redistribute(PC * max_colour_difference(), max_colour_difference()) - PT).abs() < 1e-6);
     }
 
     #[test]

@@ -21,18 +21,8 @@ pub struct ImageView<'a> {
 impl<'a> ImageView<'a> {
     /// Wraps `data`, checking that it holds exactly `width * height * channels` values and that
     /// the pixels have 3 or 4 channels, so the metrics can index it without further checks.
-    pub fn new(
-        width: u32,
-        height: u32,
-        channels: u32,
-        data: &'a [f32],
-    ) -> Result<Self, MetricsError> {
-        let view = Self {
-            width,
-            height,
-            channels,
-            data,
-        };
+    pub fn new(width: u32, height: u32, channels: u32, data: &'a [f32]) -> Result<Self, MetricsError> {
+        let view = Self { width, height, channels, data };
         view.validate()?;
         Ok(view)
     }
@@ -40,9 +30,7 @@ impl<'a> ImageView<'a> {
     /// Checks a view built from its public fields (see [`ImageView::new`]).
     pub fn validate(&self) -> Result<(), MetricsError> {
         if !(3..=4).contains(&self.channels) {
-            return Err(MetricsError::Channels {
-                channels: self.channels,
-            });
+            return Err(MetricsError::Channels { channels: self.channels });
         }
         let wanted = self.width as usize * self.height as usize * self.channels as usize;
         if self.data.len() != wanted {
@@ -66,24 +54,14 @@ impl<'a> ImageView<'a> {
 /// Checks that two frames can be compared: both valid, the same size, and at least `min_size`
 /// pixels in each dimension (SSIM needs [`super::SSIM_WINDOW`]). Call it once per sequence;
 /// the metric functions themselves panic on frames that fail it.
-pub fn check_comparable(
-    a: &ImageView<'_>,
-    b: &ImageView<'_>,
-    min_size: u32,
-) -> Result<(), MetricsError> {
+pub fn check_comparable(a: &ImageView<'_>, b: &ImageView<'_>, min_size: u32) -> Result<(), MetricsError> {
     a.validate()?;
     b.validate()?;
     if (a.width, a.height) != (b.width, b.height) {
-        return Err(MetricsError::SizeMismatch {
-            a: [a.width, a.height],
-            b: [b.width, b.height],
-        });
+        return Err(MetricsError::SizeMismatch { a: [a.width, a.height], b: [b.width, b.height] });
     }
     if a.width < min_size || a.height < min_size {
-        return Err(MetricsError::TooSmall {
-            size: [a.width, a.height],
-            min: min_size,
-        });
+        return Err(MetricsError::TooSmall { size: [a.width, a.height], min: min_size });
     }
     Ok(())
 }
@@ -160,11 +138,7 @@ impl DisplayImage {
                 }
             }
         });
-        Self {
-            width: image.width,
-            height: image.height,
-            rgb,
-        }
+        Self { width: image.width, height: image.height, rgb }
     }
 
     /// Number of pixels (`width * height`).
@@ -174,10 +148,7 @@ impl DisplayImage {
 
     /// Rec.709 luma of the display-space RGB (the channel SSIM is computed on).
     pub fn luma(&self) -> Vec<f32> {
-        self.rgb
-            .chunks_exact(3)
-            .map(|p| 0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2])
-            .collect()
+        self.rgb.chunks_exact(3).map(|p| 0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2]).collect()
     }
 }
 
@@ -192,16 +163,8 @@ pub(crate) fn assert_same_size(a: &DisplayImage, b: &DisplayImage) {
         b.width,
         b.height
     );
-    assert_eq!(
-        a.rgb.len(),
-        a.pixel_count() * 3,
-        "DisplayImage holds the wrong number of values"
-    );
-    assert_eq!(
-        b.rgb.len(),
-        b.pixel_count() * 3,
-        "DisplayImage holds the wrong number of values"
-    );
+    assert_eq!(a.rgb.len(), a.pixel_count() * 3, "DisplayImage holds the wrong number of values");
+    assert_eq!(b.rgb.len(), b.pixel_count() * 3, "DisplayImage holds the wrong number of values");
 }
 
 #[cfg(test)]
@@ -260,14 +223,8 @@ mod tests {
     fn image_view_rejects_wrong_length_and_channels() {
         let data = [0.0; 12];
         assert!(ImageView::new(2, 2, 3, &data).is_ok());
-        assert!(matches!(
-            ImageView::new(2, 2, 4, &data),
-            Err(MetricsError::DataLength { wanted: 16, .. })
-        ));
-        assert!(matches!(
-            ImageView::new(3, 2, 2, &data),
-            Err(MetricsError::Channels { channels: 2 })
-        ));
+        assert!(matches!(ImageView::new(2, 2, 4, &data), Err(MetricsError::DataLength { wanted: 16, .. })));
+        assert!(matches!(ImageView::new(3, 2, 2, &data), Err(MetricsError::Channels { channels: 2 })));
     }
 
     #[test]
@@ -276,14 +233,8 @@ mod tests {
         let b = [0.0; 18];
         let va = ImageView::new(2, 2, 3, &a).unwrap();
         let vb = ImageView::new(3, 2, 3, &b).unwrap();
-        assert!(matches!(
-            check_comparable(&va, &vb, 1),
-            Err(MetricsError::SizeMismatch { .. })
-        ));
-        assert!(matches!(
-            check_comparable(&va, &va, 11),
-            Err(MetricsError::TooSmall { min: 11, .. })
-        ));
+        assert!(matches!(check_comparable(&va, &vb, 1), Err(MetricsError::SizeMismatch { .. })));
+        assert!(matches!(check_comparable(&va, &va, 11), Err(MetricsError::TooSmall { min: 11, .. })));
         assert!(check_comparable(&va, &va, 2).is_ok());
     }
 }

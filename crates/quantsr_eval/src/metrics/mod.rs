@@ -17,13 +17,9 @@ mod tpsnr;
 
 use thiserror::Error;
 
-pub use aggregate::{
-    DEFAULT_WARMUP_FRAMES, FrameMetrics, FrameMetricsAccumulator, MetricMeans, Metrics,
-};
+pub use aggregate::{DEFAULT_WARMUP_FRAMES, FrameMetrics, FrameMetricsAccumulator, MetricMeans, Metrics};
 pub use flip::{DEFAULT_PPD, FlipMap, FlipViewing, flip, flip_display, flip_map, flip_map_display};
-pub use image::{
-    DisplayImage, ImageView, check_comparable, clamp_unit, display_transform, srgb_eotf, srgb_oetf,
-};
+pub use image::{DisplayImage, ImageView, check_comparable, clamp_unit, display_transform, srgb_eotf, srgb_oetf};
 pub use psnr::{PSNR_CAP_DB, cap_psnr, psnr, psnr_display, psnr_from_mse};
 pub use ssim::{SSIM_WINDOW, ssim, ssim_display};
 pub use tpsnr::{temporal_psnr, temporal_psnr_display};

@@ -17,11 +17,7 @@ pub fn cap_psnr(db: f64) -> f64 {
 /// PSNR in dB for a mean squared error of signals with peak 1: `10 log10(1 / mse)`;
 /// infinite when `mse` is 0.
 pub fn psnr_from_mse(mse: f64) -> f64 {
-    if mse <= 0.0 {
-        f64::INFINITY
-    } else {
-        -10.0 * mse.log10()
-    }
+    if mse <= 0.0 { f64::INFINITY } else { -10.0 * mse.log10() }
 }
 
 /// PSNR (dB) between two linear HDR frames after the display transform, over all RGB channels
@@ -39,9 +35,7 @@ pub fn psnr(a: &ImageView<'_>, b: &ImageView<'_>) -> f64 {
 /// If the images differ in size.
 pub fn psnr_display(a: &DisplayImage, b: &DisplayImage) -> f64 {
     assert_same_size(a, b);
-    psnr_from_mse(mean_squared_difference(
-        a.rgb.iter().zip(&b.rgb).map(|(x, y)| x - y),
-    ))
+    psnr_from_mse(mean_squared_difference(a.rgb.iter().zip(&b.rgb).map(|(x, y)| x - y)))
 }
 
 /// Mean of the squares of `diffs`, accumulated in `f64`; 0 for no values.
@@ -61,11 +55,7 @@ mod tests {
     use crate::metrics::image::srgb_eotf;
 
     fn flat_display(w: u32, h: u32, v: f32) -> DisplayImage {
-        DisplayImage {
-            width: w,
-            height: h,
-            rgb: vec![v; (w * h * 3) as usize],
-        }
+        DisplayImage { width: w, height: h, rgb: vec![v; (w * h * 3) as usize] }
     }
 
     #[test]
@@ -115,9 +105,6 @@ mod tests {
 
     #[test]
     fn black_vs_white_is_0_db() {
-        assert_eq!(
-            psnr_display(&flat_display(2, 2, 0.0), &flat_display(2, 2, 1.0)),
-            0.0
-        );
+        assert_eq!(psnr_display(&flat_display(2, 2, 0.0), &flat_display(2, 2, 1.0)), 0.0);
     }
 }

@@ -100,23 +100,12 @@ fn ssim_luma(la: &[f32], lb: &[f32], width: usize, height: usize) -> f64 {
             let y = first_row + i;
             acc.fill(0.0);
             for (k, &g) in win.iter().enumerate() {
-                for (o, &h) in acc
-                    .iter_mut()
-                    .zip(&horizontal[(y + k) * row_len..][..row_len])
-                {
+                for (o, &h) in acc.iter_mut().zip(&horizontal[(y + k) * row_len..][..row_len]) {
                     *o += g * h;
                 }
             }
             *sum = (0..ow)
-                .map(|x| {
-                    ssim_from_moments(
-                        acc[x],
-                        acc[ow + x],
-                        acc[2 * ow + x],
-                        acc[3 * ow + x],
-                        acc[4 * ow + x],
-                    )
-                })
+                .map(|x| ssim_from_moments(acc[x], acc[ow + x], acc[2 * ow + x], acc[3 * ow + x], acc[4 * ow + x]))
                 .sum();
         }
     });
@@ -140,9 +129,7 @@ mod tests {
 
     /// The textbook definition: an explicit 11x11 window at every valid position, in f64.
     fn ssim_direct(la: &[f32], lb: &[f32], w: usize, h: usize) -> f64 {
-        let g: Vec<f64> = (0..11)
-            .map(|i| (-((i as f64 - 5.0).powi(2)) / (2.0 * 1.5 * 1.5)).exp())
-            .collect();
+        let g: Vec<f64> = (0..11).map(|i| (-((i as f64 - 5.0).powi(2)) / (2.0 * 1.5 * 1.5)).exp()).collect();
         let gs: f64 = g.iter().sum();
         let mut total = 0.0;
         for y in 0..=h - 11 {
@@ -161,8 +148,7 @@ mod tests {
                     }
                 }
                 let (va, vb, cov) = (aa - ma * ma, bb - mb * mb, ab - ma * mb);
-                total += ((2.0 * ma * mb + C1) * (2.0 * cov + C2))
-                    / ((ma * ma + mb * mb + C1) * (va + vb + C2));
+                total += ((2.0 * ma * mb + C1) * (2.0 * cov + C2)) / ((ma * ma + mb * mb + C1) * (va + vb + C2));
             }
         }
         total / ((w - 10) * (h - 10)) as f64
@@ -176,11 +162,7 @@ mod tests {
                 [base, 0.8 * base + 0.1, 1.0 - base]
             })
             .collect();
-        DisplayImage {
-            width: w,
-            height: h,
-            rgb,
-        }
+        DisplayImage { width: w, height: h, rgb }
     }
 
     fn with_noise(img: &DisplayImage, amplitude: f32, seed: u64) -> DisplayImage {

@@ -14,12 +14,7 @@ use super::psnr::{mean_squared_difference, psnr_from_mse};
 ///
 /// # Panics
 /// If the four frames are invalid or differ in size.
-pub fn temporal_psnr(
-    prev_a: &ImageView<'_>,
-    a: &ImageView<'_>,
-    prev_b: &ImageView<'_>,
-    b: &ImageView<'_>,
-) -> f64 {
+pub fn temporal_psnr(prev_a: &ImageView<'_>, a: &ImageView<'_>, prev_b: &ImageView<'_>, b: &ImageView<'_>) -> f64 {
     temporal_psnr_display(
         &DisplayImage::from_linear(prev_a),
         &DisplayImage::from_linear(a),
@@ -33,23 +28,12 @@ pub fn temporal_psnr(
 ///
 /// # Panics
 /// If the images differ in size.
-pub fn temporal_psnr_display(
-    prev_a: &DisplayImage,
-    a: &DisplayImage,
-    prev_b: &DisplayImage,
-    b: &DisplayImage,
-) -> f64 {
+pub fn temporal_psnr_display(prev_a: &DisplayImage, a: &DisplayImage, prev_b: &DisplayImage, b: &DisplayImage) -> f64 {
     assert_same_size(prev_a, a);
     assert_same_size(a, prev_b);
     assert_same_size(prev_b, b);
-    let diffs = prev_a
-        .rgb
-        .iter()
-        .zip(&a.rgb)
-        .zip(prev_b.rgb.iter().zip(&b.rgb));
-    psnr_from_mse(mean_squared_difference(
-        diffs.map(|((pa, a), (pb, b))| (a - pa) - (b - pb)),
-    ))
+    let diffs = prev_a.rgb.iter().zip(&a.rgb).zip(prev_b.rgb.iter().zip(&b.rgb));
+    psnr_from_mse(mean_squared_difference(diffs.map(|((pa, a), (pb, b))| (a - pa) - (b - pb))))
 }
 
 #[cfg(test)]
@@ -58,11 +42,7 @@ mod tests {
     use crate::metrics::psnr::{PSNR_CAP_DB, cap_psnr};
 
     fn frame(w: u32, h: u32, f: impl Fn(usize) -> f32) -> DisplayImage {
-        DisplayImage {
-            width: w,
-            height: h,
-            rgb: (0..(w * h * 3) as usize).map(f).collect(),
-        }
+        DisplayImage { width: w, height: h, rgb: (0..(w * h * 3) as usize).map(f).collect() }
     }
 
     #[test]
