@@ -21,8 +21,9 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let trust = (1.0 - disocclusion) * (1.0 - reactive);
     // Freshly revealed or reactive pixels get a wider kernel (less aliasing from a single
     // sample) and a looser box (history is about to be replaced anyway).
-    let sigma = mix(0.5, 0.75, max(disocclusion, reactive));
-    let gamma = 1.25;
+    let ratio = f32(frame.display_size.x) / f32(frame.render_size.x);
+    let sigma = mix(clamp(0.6 / ratio, 0.2, 0.5), 0.75, max(disocclusion, reactive));
+    let gamma = 2.0;
     let max_frames = mix(16.0, 2.0, reactive);
     textureStore(params, vec2<i32>(id.xy), vec4<f32>(sigma, trust, gamma, max_frames));
 }

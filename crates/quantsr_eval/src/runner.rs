@@ -99,7 +99,9 @@ impl SequenceRunner {
     pub fn new(ctx: &GpuContext, reader: &SequenceReader, method: Method) -> Result<Self, RunError> {
         let header = &reader.manifest().header;
         let engine = match method {
-            Method::Bilinear => Engine::Spatial(SpatialUpscaler::new(ctx, SpatialFilter::Bilinear, header.display_size)?),
+            Method::Bilinear => {
+                Engine::Spatial(SpatialUpscaler::new(ctx, SpatialFilter::Bilinear, header.display_size)?)
+            }
             Method::Bicubic => Engine::Spatial(SpatialUpscaler::new(ctx, SpatialFilter::Bicubic, header.display_size)?),
             Method::Taau => {
                 let desc = UpscalerDescriptor {
@@ -131,9 +133,7 @@ impl SequenceRunner {
             wgpu::TextureFormat::Rgba32Float,
             wgpu::TextureUsages::STORAGE_BINDING | wgpu::TextureUsages::COPY_SRC,
         );
-        Ok(Self {
-            ctx: ctx.clone(),
-            engine, inputs, output, display_size: header.display_size })
+        Ok(Self { ctx: ctx.clone(), engine, inputs, output, display_size: header.display_size })
     }
 
     /// Upscales one frame (frames must come in order) and returns the RGBA result.
