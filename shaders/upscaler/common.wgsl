@@ -22,9 +22,10 @@ struct FrameUniforms {
 const LUMA = vec3<f32>(0.2126, 0.7152, 0.0722);
 const HALF_MAX: f32 = 65504.0;
 
-// Replaces NaN/Inf/negative values so one bad pixel never reaches history.
+// Replaces NaN/Inf by 0 so one bad pixel never reaches history, and clamps the rest to
+// [0, HALF_MAX]: negatives become 0, HDR values beyond f16's range saturate (not black).
 fn sanitize(c: vec3<f32>) -> vec3<f32> {
-    let finite = (c == c) & (abs(c) <= vec3<f32>(HALF_MAX));
+    let finite = (c == c) & (abs(c) <= vec3<f32>(3.0e38));
     return clamp(select(vec3<f32>(0.0), c, finite), vec3<f32>(0.0), vec3<f32>(HALF_MAX));
 }
 

@@ -22,6 +22,8 @@ enum Command {
     Upscale(commands::upscale::UpscaleArgs),
     /// Compare methods against a sequence's ground truth (PSNR, SSIM, tPSNR, FLIP).
     Eval(commands::eval::EvalArgs),
+    /// Time every pass and rung on the GPU, next to the device's measured FMA peak.
+    Bench(commands::bench::BenchArgs),
 }
 
 fn main() {
@@ -32,6 +34,7 @@ fn main() {
         Command::Render(args) => commands::render::run(&args),
         Command::Upscale(args) => commands::upscale::run(&args),
         Command::Eval(args) => commands::eval::run(&args),
+        Command::Bench(args) => commands::bench::run(&args),
     };
     if let Err(err) = result {
         // One line a user can act on: the chain of contexts, outermost first.

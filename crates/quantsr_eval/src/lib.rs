@@ -6,6 +6,7 @@ pub mod metrics;
 pub mod runner;
 pub mod scorer;
 pub mod spatial;
+pub mod spatial_cpu;
 
 pub use runner::{Method, RunError, SequenceRunner};
 pub use scorer::SequenceScorer;

@@ -15,19 +15,22 @@ pub enum Method {
     Bilinear,
     /// Single-frame Catmull-Rom bicubic interpolation.
     Bicubic,
+    /// Single-frame edge-adaptive upscaling (FSR 1 EASU-style).
+    Easu,
     /// The temporal upscaler with fixed heuristics (the fallback rung and the baseline).
     Taau,
 }
 
 impl Method {
     /// Every method, in the order tables list them.
-    pub const ALL: [Method; 3] = [Method::Bilinear, Method::Bicubic, Method::Taau];
+    pub const ALL: [Method; 4] = [Method::Bilinear, Method::Bicubic, Method::Easu, Method::Taau];
 
     /// The command-line name.
     pub fn name(self) -> &'static str {
         match self {
             Method::Bilinear => "bilinear",
             Method::Bicubic => "bicubic",
+            Method::Easu => "easu",
             Method::Taau => "taau",
         }
     }
@@ -98,11 +101,11 @@ impl SequenceRunner {
     /// Creates the method's upscaler for the sequence `reader` opened.
     pub fn new(ctx: &GpuContext, reader: &SequenceReader, method: Method) -> Result<Self, RunError> {
         let header = &reader.manifest().header;
+        let spatial = |filter| SpatialUpscaler::new(ctx, filter, header.display_size).map(Engine::Spatial);
         let engine = match method {
-            Method::Bilinear => {
-                Engine::Spatial(SpatialUpscaler::new(ctx, SpatialFilter::Bilinear, header.display_size)?)
-            }
-            Method::Bicubic => Engine::Spatial(SpatialUpscaler::new(ctx, SpatialFilter::Bicubic, header.display_size)?),
+            Method::Bilinear => spatial(SpatialFilter::Bilinear)?,
+            Method::Bicubic => spatial(SpatialFilter::Bicubic)?,
+            Method::Easu => spatial(SpatialFilter::Easu)?,
             Method::Taau => {
                 let desc = UpscalerDescriptor {
                     max_render_size: header.render_size,

@@ -1,5 +1,6 @@
-//! Spatial baselines on the GPU (`shaders/baselines/spatial.wgsl`): single-frame upscales
-//! the temporal methods are compared with.
+//! Spatial baselines on the GPU (`shaders/baselines/spatial.wgsl` for bilinear and bicubic,
+//! `shaders/baselines/easu.wgsl` for the edge-adaptive filter): single-frame upscales the
+//! temporal methods are compared with. [`crate::spatial_cpu`] holds their CPU references.
 
 use quantsr_gpu::{ComputeKernel, GpuContext, GpuError, load_shader, validate_wgsl, wgpu, workgroups_2d};
 
@@ -10,6 +11,21 @@ pub enum SpatialFilter {
     Bilinear,
     /// 4×4 Catmull-Rom.
     Bicubic,
+    /// Edge-adaptive upscaling in the spirit of FSR 1's EASU: a 12-tap Lanczos-like kernel
+    /// stretched along the local edge, clamped to the nearest 2×2 samples (no ringing),
+    /// filtered in a tonemapped space so HDR highlights do not dominate.
+    Easu,
+}
+
+impl SpatialFilter {
+    /// The shader file (under `shaders/`) and entry point implementing the filter.
+    pub fn shader(self) -> (&'static str, &'static str) {
+        match self {
+            SpatialFilter::Bilinear => ("baselines/spatial.wgsl", "bilinear"),
+            SpatialFilter::Bicubic => ("baselines/spatial.wgsl", "bicubic"),
+            SpatialFilter::Easu => ("baselines/easu.wgsl", "easu"),
+        }
+    }
 }
 
 #[repr(C)]
@@ -31,12 +47,8 @@ pub struct SpatialUpscaler {
 impl SpatialUpscaler {
     /// Builds the filter's pipeline.
     pub fn new(ctx: &GpuContext, filter: SpatialFilter, display_size: [u32; 2]) -> Result<Self, GpuError> {
-        let path = "baselines/spatial.wgsl";
+        let (path, entry) = filter.shader();
         let shader = validate_wgsl(path, load_shader(path)?, ctx.device.features())?;
-        let entry = match filter {
-            SpatialFilter::Bilinear => "bilinear",
-            SpatialFilter::Bicubic => "bicubic",
-        };
         let kernel = ComputeKernel::new(ctx, &shader, entry, &[])?;
         let params = ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("spatial params"),
@@ -48,7 +60,11 @@ impl SpatialUpscaler {
     }
 
     /// Records the upscale of the top-left `render_size` of `color` into `output`
-    /// (`Rgba32Float`, display size).
+    /// (`Rgba32Float`, display size). `jitter` is in render pixels: render pixel k holds the
+    /// scene at k + 0.5 − jitter.
+    ///
+    /// The parameters live in one uniform buffer written at record time, so submit each
+    /// encoder before recording the next dispatch of the same upscaler.
     pub fn dispatch(
         &self,
         ctx: &GpuContext,

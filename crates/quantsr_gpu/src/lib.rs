@@ -5,6 +5,7 @@
 mod context;
 mod error;
 mod kernel;
+mod peak;
 mod readback;
 pub mod selftest;
 mod shader;
@@ -13,6 +14,7 @@ mod texture;
 pub use context::{Capabilities, GpuContext, GpuOptions, WANTED_FEATURES, test_gpu};
 pub use error::GpuError;
 pub use kernel::{ComputeKernel, workgroups, workgroups_2d};
+pub use peak::measure_fma_peak;
 pub use readback::{TextureData, read_buffer, read_texture, read_texture_rect};
 pub use shader::{SHADER_FILES, ValidatedShader, all_shader_features, load_shader, shader_file, validate_wgsl};
 pub use texture::{

@@ -15,6 +15,7 @@ mod upscaler;
 pub use error::UpscalerError;
 pub use jitter::{QualityMode, jitter_offset, jitter_phase_count, mip_bias, projection_jitter, render_size};
 pub use passes::OUTPUT_FORMATS;
+pub use quantsr_monitor::FrameTimings;
 pub use upscaler::{
-    CameraInfo, DebugView, DispatchInputs, Exposure, FrameInfo, Upscaler, UpscalerDescriptor, UpscalerFlags,
+    CameraInfo, DebugView, DispatchInputs, Exposure, FrameInfo, PASS_NAMES, Upscaler, UpscalerDescriptor, UpscalerFlags,
 };

@@ -1,6 +1,9 @@
 //! The `Upscaler`: what a renderer creates once per view and dispatches every frame.
 
+use std::collections::VecDeque;
+
 use quantsr_gpu::{GpuContext, create_texture, wgpu, workgroups_2d};
+use quantsr_monitor::{FrameTimings, TimestampRing};
 
 use crate::passes::{OUTPUT_FORMATS, Passes};
 use crate::uniforms::FrameUniforms;
@@ -182,7 +185,15 @@ pub struct Upscaler {
     bind_cache: Vec<FrameBindings>,
     frame_index: u64,
     prev_render_size: [u32; 2],
+    timer: Option<TimestampRing>,
+    timings: VecDeque<FrameTimings>,
 }
+
+/// Names of the passes, in the order [`FrameTimings::pass_ms`] lists them.
+pub const PASS_NAMES: [&str; 4] = ["prepare", "params", "resolve", "sharpen"];
+
+/// Harvested timings kept for the caller; older ones are dropped if nobody reads them.
+const TIMINGS_KEPT: usize = 256;
 
 const COLOR_FORMATS: &[wgpu::TextureFormat] =
     &[wgpu::TextureFormat::Rgba16Float, wgpu::TextureFormat::Rgba32Float, wgpu::TextureFormat::Rg11b10Ufloat];
@@ -287,9 +298,43 @@ impl Upscaler {
             bind_cache: Vec::new(),
             frame_index: 0,
             prev_render_size: [1, 1],
+            timer: ctx.caps.timestamps.then(|| TimestampRing::new(&ctx.device, &ctx.queue, 4, PASS_NAMES.len() as u32)),
+            timings: VecDeque::new(),
         };
         upscaler.warm_up()?;
         Ok(upscaler)
+    }
+
+    /// GPU time per pass ([`PASS_NAMES`]) of the frames measured since the last call, oldest
+    /// first. Timings arrive 2-3 frames after their dispatch; frames whose timing could not be
+    /// taken without waiting are skipped (see [`Upscaler::dropped_timings`]). Empty when the
+    /// device has no `TIMESTAMP_QUERY`.
+    pub fn take_timings(&mut self) -> Vec<FrameTimings> {
+        self.timings.drain(..).collect()
+    }
+
+    /// Collects timings of frames already submitted without waiting (dispatch does this too);
+    /// call it after submitting the last dispatch's encoder, e.g. at the end of a run.
+    pub fn poll_timings(&mut self) {
+        if let Some(timer) = &mut self.timer {
+            timer.after_submit();
+            for t in timer.harvest(&self.ctx.device) {
+                if self.timings.len() == TIMINGS_KEPT {
+                    self.timings.pop_front();
+                }
+                self.timings.push_back(t);
+            }
+        }
+    }
+
+    /// Frames that were not timed because every timestamp slot was still in flight.
+    pub fn dropped_timings(&self) -> u64 {
+        self.timer.as_ref().map_or(0, TimestampRing::dropped)
+    }
+
+    /// Whether per-pass GPU timings are available on this device.
+    pub fn has_timings(&self) -> bool {
+        self.timer.is_some()
     }
 
     /// The descriptor this upscaler was created with.
@@ -336,6 +381,11 @@ impl Upscaler {
         self.dispatch(&mut encoder, &inputs)?;
         self.ctx.queue.submit([encoder.finish()]);
         self.ctx.wait_idle()?;
+        if let Some(timer) = &mut self.timer {
+            timer.after_submit();
+            self.ctx.wait_idle()?;
+            timer.harvest(&self.ctx.device);
+        }
         self.bind_cache.clear();
         self.frame_index = 0;
         Ok(())
@@ -430,21 +480,30 @@ impl Upscaler {
         };
         self.ctx.queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
 
+        // The previous dispatch's encoder has been submitted by now (see above): its timings
+        // can be mapped, and whatever finished meanwhile harvested, without waiting.
+        self.poll_timings();
+        if let Some(timer) = &mut self.timer {
+            timer.begin_frame(self.frame_index);
+        }
         let parity = (self.frame_index % 2) as usize;
         self.prepare_bindings(inputs, parity);
-        let bindings = self.bind_cache.last().expect("bindings were just prepared");
+        let b = self.bind_cache.last().expect("bindings were just prepared");
         let p = &self.passes;
-        let rs = inputs.render_size;
-        let ds = self.desc.display_size;
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some("quantsr upscale"),
-            timestamp_writes: None,
-        });
-        p.prepare.record(&mut pass, &[&bindings.prepare], workgroups_2d(rs, [8, 8]));
-        p.taau_params.record(&mut pass, &[&bindings.taau_params], workgroups_2d(rs, [8, 8]));
-        p.resolve.record(&mut pass, &[&bindings.resolve], workgroups_2d(ds, [8, 8]));
-        p.sharpen.record(&mut pass, &[&bindings.sharpen], workgroups_2d(ds, [8, 8]));
-        drop(pass);
+        let (rs, ds) = (inputs.render_size, self.desc.display_size);
+        let steps = [
+            (&p.prepare, &b.prepare, rs),
+            (&p.taau_params, &b.taau_params, rs),
+            (&p.resolve, &b.resolve, ds),
+            (&p.sharpen, &b.sharpen, ds),
+        ];
+        for (kernel, group, size) in steps {
+            let writes = self.timer.as_mut().and_then(|t| t.pass_writes());
+            kernel.dispatch(encoder, &[group], workgroups_2d(size, [8, 8]), writes);
+        }
+        if let Some(timer) = &mut self.timer {
+            timer.end_frame(encoder);
+        }
 
         let info = FrameInfo { frame_index: self.frame_index, render_size: rs, reset };
         self.frame_index += 1;

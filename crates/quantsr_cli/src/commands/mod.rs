@@ -1,5 +1,6 @@
 //! One module per subcommand, and the argument types they share.
 
+pub mod bench;
 pub mod eval;
 pub mod info;
 pub mod render;

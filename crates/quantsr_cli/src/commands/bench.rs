@@ -1,0 +1,193 @@
+//! `quantsr bench`: GPU time per pass and per rung from timestamp queries, next to the
+//! device's measured FMA peak from the same run.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
+use quantsr_gpu::{GpuContext, GpuOptions, create_texture, measure_fma_peak, wgpu};
+use quantsr_scenes::{FrameRequest, SceneRenderer, builtin_scene};
+use quantsr_upscaler::{
+    DispatchInputs, PASS_NAMES, QualityMode, Upscaler, UpscalerDescriptor, jitter_offset, jitter_phase_count, mip_bias,
+};
+use serde::Serialize;
+
+use super::{Size, parse_ratio};
+
+/// Arguments of `quantsr bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Display size, WxH.
+    #[arg(long, default_value = "960x540")]
+    display: Size,
+    /// Quality mode (default performance, 2×).
+    #[arg(long, conflicts_with = "scale")]
+    mode: Option<QualityMode>,
+    /// Display/render ratio per axis, in [1, 4].
+    #[arg(long, value_parser = parse_ratio)]
+    scale: Option<f32>,
+    /// Timed frames per rung (after warm-up).
+    #[arg(long, default_value_t = 60)]
+    frames: u32,
+    /// Also write the results as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+struct RungResult {
+    rung: &'static str,
+    frame_ms: f64,
+    frame_ms_p95: f64,
+    network_ms: f64,
+    network_gflop: f64,
+    gflops: f64,
+    peak_fraction: f64,
+    passes: std::collections::BTreeMap<&'static str, f64>,
+    passes_p95: std::collections::BTreeMap<&'static str, f64>,
+    frames: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    adapter: String,
+    display_size: [u32; 2],
+    render_size: [u32; 2],
+    peak_gflops: Option<f64>,
+    rungs: Vec<RungResult>,
+}
+
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let i = ((values.len() as f64 - 1.0) * p).round() as usize;
+    values.get(i).copied().unwrap_or(f64::NAN)
+}
+
+/// Times every rung the device runs on a rendered frame of the `level` scene.
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let ctx = GpuContext::new_blocking(&GpuOptions::default()).context("opening the GPU")?;
+    if !ctx.caps.timestamps {
+        bail!("{} has no TIMESTAMP_QUERY: per-pass GPU times cannot be measured", ctx.info.name);
+    }
+    let display = args.display.0;
+    let ratio = args.mode.map(|m| m.ratio()).or(args.scale).unwrap_or(2.0);
+    let desc = UpscalerDescriptor::for_ratio(display, ratio);
+    let render = desc.max_render_size;
+    eprintln!("measuring the FMA peak…");
+    let peak = measure_fma_peak(&ctx)?;
+
+    // One real frame of inputs, reused with a moving jitter: the passes' cost does not depend
+    // on the content.
+    let scene = builtin_scene("level")?;
+    let renderer = SceneRenderer::new(&ctx, &scene, render, display, 1)?;
+    let t = 1.0;
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    renderer.record(
+        &mut encoder,
+        &scene,
+        &FrameRequest {
+            time: t,
+            prev_time: t - 1.0 / 60.0,
+            camera: scene.camera.sample(t),
+            prev_camera: scene.camera.sample(t - 1.0 / 60.0),
+            fov_y: scene.camera.fov_y,
+            render_size: render,
+            jitter: [0.0, 0.0],
+            mip_bias: mip_bias(render[0], display[0]),
+        },
+        false,
+    )?;
+    ctx.queue.submit([encoder.finish()]);
+    let inputs = renderer.inputs();
+    let view = |t: &wgpu::Texture| t.create_view(&Default::default());
+    let (color, depth, motion, reactive) =
+        (view(&inputs.color), view(&inputs.depth), view(&inputs.motion), view(&inputs.reactive));
+    let output =
+        create_texture(&ctx.device, "bench output", display, desc.output_format, wgpu::TextureUsages::STORAGE_BINDING);
+    let output = view(&output);
+
+    let mut rungs = Vec::new();
+    {
+        let mut upscaler = Upscaler::new(&ctx, desc.clone())?;
+        let phases = jitter_phase_count(render[0], display[0]);
+        let warmup = 10;
+        for i in 0..warmup + args.frames {
+            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            upscaler.dispatch(
+                &mut encoder,
+                &DispatchInputs {
+                    color: &color,
+                    depth: &depth,
+                    motion_vectors: &motion,
+                    exposure: None,
+                    reactive: Some(&reactive),
+                    output: &output,
+                    jitter: jitter_offset(i, phases),
+                    motion_vector_scale: [1.0, 1.0],
+                    render_size: render,
+                    reset: false,
+                    frame_time_delta_ms: 16.7,
+                    sharpness: Some(0.3),
+                    camera: None,
+                    debug_view: Default::default(),
+                },
+            )?;
+            ctx.queue.submit([encoder.finish()]);
+            // Pace the loop so every frame's timestamps are harvested (a benchmark may wait;
+            // a frame loop never does).
+            ctx.wait_idle()?;
+        }
+        upscaler.poll_timings();
+        ctx.wait_idle()?;
+        upscaler.poll_timings();
+        let timings: Vec<_> =
+            upscaler.take_timings().into_iter().filter(|t| t.frame_index >= u64::from(warmup)).collect();
+        if timings.is_empty() {
+            bail!("no timings were harvested");
+        }
+        let mut totals: Vec<f64> = timings.iter().map(|t| t.total_ms()).collect();
+        let mut passes = std::collections::BTreeMap::new();
+        let mut passes_p95 = std::collections::BTreeMap::new();
+        for (i, name) in PASS_NAMES.iter().enumerate() {
+            let mut v: Vec<f64> = timings.iter().map(|t| t.pass_ms[i]).collect();
+            passes.insert(*name, percentile(&mut v, 0.5));
+            passes_p95.insert(*name, percentile(&mut v, 0.95));
+        }
+        rungs.push(RungResult {
+            rung: "taau",
+            frame_ms: percentile(&mut totals, 0.5),
+            frame_ms_p95: percentile(&mut totals, 0.95),
+            network_ms: 0.0,
+            network_gflop: 0.0,
+            gflops: 0.0,
+            peak_fraction: 0.0,
+            passes,
+            passes_p95,
+            frames: timings.len(),
+        });
+    }
+
+    println!("adapter {}  display {}x{}  render {}x{}", ctx.info.name, display[0], display[1], render[0], render[1]);
+    match peak {
+        Some(p) => println!("measured f32 FMA peak {p:.1} GFLOP/s"),
+        None => println!("FMA peak not measured"),
+    }
+    println!("{:<10} {:>9} {:>9} {}", "rung", "frame ms", "p95 ms", PASS_NAMES.map(|n| format!("{n:>9}")).join(" "));
+    for r in &rungs {
+        let per_pass: Vec<String> = PASS_NAMES.iter().map(|n| format!("{:>9.3}", r.passes[n])).collect();
+        println!("{:<10} {:>9.3} {:>9.3} {}", r.rung, r.frame_ms, r.frame_ms_p95, per_pass.join(" "));
+    }
+    if let Some(path) = &args.json {
+        let report = Report {
+            adapter: ctx.info.name.clone(),
+            display_size: display,
+            render_size: render,
+            peak_gflops: peak,
+            rungs,
+        };
+        let tmp = path.with_extension("json.partial");
+        std::fs::write(&tmp, serde_json::to_string_pretty(&report)?)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
