@@ -135,3 +135,29 @@ fn dynamic_resolution_runs_and_stays_close_to_fixed_size() {
         mean(&fixed)
     );
 }
+
+#[test]
+fn taau_beats_the_spatial_baselines_on_psnr_and_ssim() {
+    use quantsr::eval::SequenceScorer;
+    for scene in ["interior", "fast_objects"] {
+        let dir = render(&format!("bar_{scene}"), scene, 20, false, false);
+        let reader = SequenceReader::open(&dir).unwrap();
+        let score = |method| {
+            let mut runner = SequenceRunner::new(&test_gpu(), &reader, method).unwrap();
+            let mut scorer = SequenceScorer::default();
+            for i in 0..reader.frame_count() {
+                let frame = reader.frame(i).unwrap();
+                let out = runner.run_frame(&frame).unwrap();
+                scorer.push(frame.gt.as_ref().unwrap(), &out, frame.meta.reset).unwrap();
+            }
+            let m = scorer.summary();
+            (m.psnr.unwrap(), m.ssim.unwrap())
+        };
+        let taau = score(Method::Taau);
+        for baseline in [Method::Bilinear, Method::Bicubic] {
+            let b = score(baseline);
+            assert!(taau.0 > b.0 + 0.5, "{scene}: TAAU PSNR {:.2} vs {} {:.2}", taau.0, baseline.name(), b.0);
+            assert!(taau.1 > b.1, "{scene}: TAAU SSIM {:.4} vs {} {:.4}", taau.1, baseline.name(), b.1);
+        }
+    }
+}
