@@ -10,16 +10,7 @@
 // Bindings: params (render size, display size, jitter), colour (render res, top-left
 // render_size), output (display res). Grid: display size in 8×8 workgroups.
 
-struct Params {
-    render_size: vec2<u32>,
-    display_size: vec2<u32>,
-    jitter: vec2<f32>,
-    _pad: vec2<f32>,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var color: texture_2d<f32>;
-@group(0) @binding(2) var output: texture_storage_2d<rgba32float, write>;
+#include "baselines/common.wgsl"
 
 // Constants shared with spatial_cpu::easu_params.
 const LUMA = vec3<f32>(0.25, 0.5, 0.25);
@@ -38,14 +29,7 @@ const TAPS = array<vec2<i32>, 12>(
 );
 
 fn load(k: vec2<i32>) -> vec3<f32> {
-    let c = textureLoad(color, clamp(k, vec2<i32>(0), vec2<i32>(params.render_size) - 1), 0).rgb;
-    return max(select(vec3<f32>(0.0), c, (c == c) & (abs(c) < vec3<f32>(3.0e38))), vec3<f32>(0.0));
-}
-
-// Position of display pixel p in render-sample space, where sample k sits at k (integer).
-fn sample_pos(p: vec2<u32>) -> vec2<f32> {
-    let uv = (vec2<f32>(p) + 0.5) / vec2<f32>(params.display_size);
-    return uv * vec2<f32>(params.render_size) + params.jitter - 0.5;
+    return max(load_finite(k), vec3<f32>(0.0));
 }
 
 fn max3(c: vec3<f32>) -> f32 {

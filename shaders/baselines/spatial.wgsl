@@ -4,27 +4,7 @@
 // Bindings: params (render size, display size, jitter), colour (render res, top-left
 // render_size), output (display res). Grid: display size in 8×8 workgroups.
 
-struct Params {
-    render_size: vec2<u32>,
-    display_size: vec2<u32>,
-    jitter: vec2<f32>,
-    _pad: vec2<f32>,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var color: texture_2d<f32>;
-@group(0) @binding(2) var output: texture_storage_2d<rgba32float, write>;
-
-fn load(k: vec2<i32>) -> vec3<f32> {
-    let c = textureLoad(color, clamp(k, vec2<i32>(0), vec2<i32>(params.render_size) - 1), 0).rgb;
-    return select(vec3<f32>(0.0), c, (c == c) & (abs(c) < vec3<f32>(3.0e38)));
-}
-
-// Position of display pixel p in render-sample space, where sample k sits at k (integer).
-fn sample_pos(p: vec2<u32>) -> vec2<f32> {
-    let uv = (vec2<f32>(p) + 0.5) / vec2<f32>(params.display_size);
-    return uv * vec2<f32>(params.render_size) + params.jitter - 0.5;
-}
+#include "baselines/common.wgsl"
 
 @compute @workgroup_size(8, 8)
 fn bilinear(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -34,8 +14,8 @@ fn bilinear(@builtin(global_invocation_id) id: vec3<u32>) {
     let x = sample_pos(id.xy);
     let b = vec2<i32>(floor(x));
     let f = x - floor(x);
-    let top = mix(load(b), load(b + vec2<i32>(1, 0)), f.x);
-    let bottom = mix(load(b + vec2<i32>(0, 1)), load(b + vec2<i32>(1, 1)), f.x);
+    let top = mix(load_finite(b), load_finite(b + vec2<i32>(1, 0)), f.x);
+    let bottom = mix(load_finite(b + vec2<i32>(0, 1)), load_finite(b + vec2<i32>(1, 1)), f.x);
     textureStore(output, id.xy, vec4<f32>(mix(top, bottom, f.y), 1.0));
 }
 
@@ -58,7 +38,7 @@ fn bicubic(@builtin(global_invocation_id) id: vec3<u32>) {
     var c = vec3<f32>(0.0);
     for (var j = 0; j < 4; j++) {
         for (var i = 0; i < 4; i++) {
-            c += wx[i] * wy[j] * load(b + vec2<i32>(i - 1, j - 1));
+            c += wx[i] * wy[j] * load_finite(b + vec2<i32>(i - 1, j - 1));
         }
     }
     textureStore(output, id.xy, vec4<f32>(max(c, vec3<f32>(0.0)), 1.0));

@@ -66,3 +66,10 @@ fn inverse_depth(d: f32, inverted: u32) -> f32 {
 fn clamp_render(p: vec2<i32>, size: vec2<u32>) -> vec2<i32> {
     return clamp(p, vec2<i32>(0), vec2<i32>(size) - 1);
 }
+
+// The frame's exposure: the scalar, or the renderer's 1×1 texture value when it gave one;
+// anything non-finite, zero or absurd counts as 1.
+fn frame_exposure(scalar: f32, use_texture: u32, texture_value: f32) -> f32 {
+    let e = select(scalar, texture_value, use_texture == 1u);
+    return select(1.0, e, e == e && e > 1e-8 && e < 1e8);
+}

@@ -16,11 +16,7 @@
 @group(0) @binding(6) var output: texture_storage_2d<rgba16float, write>;
 
 fn exposure() -> f32 {
-    var e = frame.exposure;
-    if frame.use_exposure_texture == 1u {
-        e = textureLoad(exposure_in, vec2<i32>(0), 0).r;
-    }
-    return select(1.0, e, e == e && e > 1e-8 && e < 1e8);
+    return frame_exposure(frame.exposure, frame.use_exposure_texture, textureLoad(exposure_in, vec2<i32>(0), 0).r);
 }
 
 fn load(p: vec2<i32>) -> vec3<f32> {
