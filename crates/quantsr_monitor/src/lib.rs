@@ -1,8 +1,30 @@
-//! Measuring the upscaler's GPU time every frame without ever waiting for the GPU: a ring of
-//! timestamp-query slots, resolved into buffers that are mapped asynchronously and harvested
-//! frames later (DESIGN §5). The precision controller that consumes these timings lands here
-//! next.
+//! Measuring the upscaler's GPU time every frame without ever waiting for the GPU, and
+//! turning those timings into the rung of the next frame (DESIGN §5).
+//!
+//! * [`TimestampRing`]: a ring of timestamp-query slots, resolved into buffers that are
+//!   mapped asynchronously and harvested frames later.
+//! * [`Controller`]: the precision controller, a plain type fed with [`FrameObservation`]s
+//!   that returns a [`Decision`] per frame; tested without a GPU on scripted traces
+//!   ([`sim`]).
+//! * [`TelemetryLog`]: one [`TelemetryRecord`] per frame, as CSV or JSON.
+//! * [`LoadProfile`]: synthetic load (`steady:MS`, `ramp:A-B`, `spikes`, `trace:FILE`), and
+//!   [`SyntheticLoad`], the calibrated GPU pass that burns that much time.
 
+mod controller;
+mod error;
+mod load;
+mod load_pass;
+mod rung;
+pub mod sim;
+mod telemetry;
 mod timestamps;
 
+pub use controller::{
+    Controller, ControllerSettings, ControllerStats, Decision, FrameObservation, SwitchReason, TELEMETRY_HORIZON_FRAMES,
+};
+pub use error::MonitorError;
+pub use load::LoadProfile;
+pub use load_pass::SyntheticLoad;
+pub use rung::Rung;
+pub use telemetry::{CSV_HEADER, TelemetryLog, TelemetryRecord};
 pub use timestamps::{FrameTimings, TimestampRing};

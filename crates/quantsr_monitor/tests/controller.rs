@@ -1,0 +1,504 @@
+//! The precision controller on scripted timing traces (no GPU): per-rung costs of f32 10 ms,
+//! f16 9 ms, int8 6 ms, lite-int8 3 ms, taau 1.5 ms, a 60 fps target (16.667 ms), a 10%
+//! margin, and timings delivered two frames late unless a test says otherwise.
+
+use std::collections::BTreeMap;
+
+use quantsr_monitor::sim::{Scenario, SimReport, simulate};
+use quantsr_monitor::{
+    CSV_HEADER, Controller, ControllerSettings, FrameObservation, LoadProfile, Rung, SwitchReason, TelemetryLog,
+    TelemetryRecord,
+};
+
+const LATENCY: u64 = 2;
+
+fn cost(r: Rung) -> f64 {
+    match r {
+        Rung::F32 => 10.0,
+        Rung::F16 => 9.0,
+        Rung::Int8 => 6.0,
+        Rung::LiteInt8 => 3.0,
+        Rung::Taau => 1.5,
+    }
+}
+
+fn settings() -> ControllerSettings {
+    ControllerSettings::from_target_fps(60.0)
+}
+
+fn run(settings: &ControllerSettings, loads: Vec<f64>, noise: f64) -> SimReport {
+    let scenario = Scenario { noise, ..Scenario::new(loads) };
+    simulate(settings, &scenario, |r, _| cost(r)).unwrap()
+}
+
+/// `ramp:0-6` plus `spikes` (2 ms base, 8 ms for 3 frames every 60 frames from frame 30):
+/// 2 → 8 → 2 ms with spikes of +6 ms.
+fn ramp_and_spikes(n: u64) -> Vec<f64> {
+    let ramp = LoadProfile::parse("ramp:0-6").unwrap();
+    let spikes = LoadProfile::parse("spikes").unwrap();
+    (0..n).map(|f| ramp.ms_at(f, n) + spikes.ms_at(f, n)).collect()
+}
+
+fn rungs(report: &SimReport) -> Vec<Rung> {
+    report.frames.iter().map(|f| f.rung).collect()
+}
+
+fn switch_frames(report: &SimReport, reason: SwitchReason) -> Vec<u64> {
+    report.frames.iter().filter(|f| f.reason == Some(reason)).map(|f| f.frame).collect()
+}
+
+#[test]
+fn converges_to_the_best_feasible_rung_for_each_load() {
+    // Load → the best rung with cost ≤ (16.667 − load) · 0.9, or taau when nothing fits.
+    for (load, best) in [
+        (2.0, Rung::F32),
+        (6.0, Rung::F16),
+        (9.0, Rung::Int8),
+        (12.0, Rung::LiteInt8),
+        (14.0, Rung::Taau),
+        (20.0, Rung::Taau),
+    ] {
+        let report = run(&settings(), vec![load; 200], 0.03);
+        let settled =
+            report.frames.iter().position(|f| report.frames[f.frame as usize..].iter().all(|g| g.rung == best));
+        let settled =
+            settled.unwrap_or_else(|| panic!("load {load} ms: never settled on {best}: {:?}", rungs(&report)));
+        assert!(settled <= 40, "load {load} ms: settled on {best} only at frame {settled}");
+    }
+}
+
+#[test]
+fn steps_down_at_the_first_decision_after_the_overrun_arrives() {
+    // On f32 at 2 ms load; at frame 100 the load jumps to 9 ms (f32 now overruns). The
+    // timings of frame 100 arrive just before the decision of frame 102.
+    let loads: Vec<f64> = (0..160).map(|f| if f < 100 { 2.0 } else { 9.0 }).collect();
+    let report = run(&settings(), loads, 0.03);
+    let r = rungs(&report);
+    assert_eq!(&r[90..102], &[Rung::F32; 12], "{r:?}");
+    assert_eq!(r[102], Rung::Int8);
+    assert_eq!(report.frames[102].reason, Some(SwitchReason::OverBudget));
+    assert!(r[102..].iter().all(|&x| x == Rung::Int8), "{r:?}");
+
+    // The same on a bare controller: one observation showing the overrun, then the very next
+    // decision steps down, straight to the best rung that fits.
+    let mut c = Controller::new(settings()).unwrap();
+    for f in 0..100 {
+        if f >= LATENCY {
+            let used = c.decided_rung(f - LATENCY).unwrap();
+            c.observe(FrameObservation::new(f - LATENCY, used).with_upscaler_ms(cost(used)).with_other_ms(2.0));
+        }
+        c.next_rung(f);
+    }
+    assert_eq!(c.next_rung(100).rung, Rung::F32);
+    c.observe(FrameObservation::new(99, Rung::F32).with_upscaler_ms(10.0).with_other_ms(12.0));
+    let d = c.next_rung(101);
+    assert_eq!((d.rung, d.reason), (Rung::LiteInt8, Some(SwitchReason::OverBudget)));
+}
+
+#[test]
+fn steps_up_only_after_the_hysteresis() {
+    for hysteresis in [30, 60] {
+        let s = ControllerSettings { step_up_after_frames: hysteresis, ..settings() };
+        // 9 ms load (int8) until frame 200, then 2 ms (f32 fits).
+        let loads: Vec<f64> = (0..400).map(|f| if f < 200 { 9.0 } else { 2.0 }).collect();
+        let report = run(&s, loads, 0.03);
+        let r = rungs(&report);
+        assert_eq!(r[199], Rung::Int8);
+        let ups: Vec<u64> = switch_frames(&report, SwitchReason::Headroom).into_iter().filter(|&f| f >= 200).collect();
+        // The first observation with headroom is frame 200's, seen at frame 202; the
+        // hysteresis-th one is seen at frame 200 + hysteresis + LATENCY − 1.
+        let earliest = 200 + hysteresis + LATENCY - 1;
+        assert!(!ups.is_empty(), "never stepped up: {r:?}");
+        assert!(ups[0] >= earliest, "hysteresis {hysteresis}: stepped up at {} < {earliest}", ups[0]);
+        assert!(ups[0] <= earliest + 5, "hysteresis {hysteresis}: stepped up only at {}", ups[0]);
+        // Between the load change and the step-up, only probes (one frame each) leave int8.
+        for f in &report.frames[200..ups[0] as usize] {
+            assert!(
+                f.rung == Rung::Int8 || f.reason == Some(SwitchReason::Probe),
+                "frame {} on {} ({:?})",
+                f.frame,
+                f.rung,
+                f.reason
+            );
+        }
+        assert!(r[(ups[0] as usize)..].iter().all(|&x| x == Rung::F32), "{r:?}");
+    }
+}
+
+#[test]
+fn steady_state_switches_at_most_once_per_hysteresis() {
+    // Steady loads close to a threshold, 5% timing noise: the rung must not flap.
+    let s = settings();
+    for load in [5.2, 5.5, 6.4, 6.6, 9.7, 9.9] {
+        let report = run(&s, vec![load; 900], 0.05);
+        let switches: Vec<u64> =
+            report.frames.iter().filter(|f| f.frame >= 60 && f.reason.is_some()).map(|f| f.frame).collect();
+        let real: Vec<u64> = report
+            .frames
+            .iter()
+            .filter(|f| f.frame >= 60)
+            .filter(|f| matches!(f.reason, Some(SwitchReason::OverBudget | SwitchReason::Headroom)))
+            .map(|f| f.frame)
+            .collect();
+        for pair in real.windows(2) {
+            assert!(
+                pair[1] - pair[0] >= s.step_up_after_frames,
+                "load {load} ms: switches at {} and {} ({real:?})",
+                pair[0],
+                pair[1]
+            );
+        }
+        assert!(switches.len() <= 840 / s.step_up_after_frames as usize, "load {load}: {switches:?}");
+        // And in fact, with a 5% dead band against 5% noise, it settles for good.
+        assert!(real.len() <= 1, "load {load} ms: {real:?}");
+    }
+}
+
+#[test]
+fn missing_late_and_invalid_timings_neither_crash_nor_mislead() {
+    let mut c = Controller::new(settings()).unwrap();
+    let mut inbox: BTreeMap<u64, Vec<FrameObservation>> = BTreeMap::new();
+    let mut log = TelemetryLog::new();
+    let n = 400u64;
+    for f in 0..n {
+        for obs in inbox.remove(&f).unwrap_or_default() {
+            c.observe(obs);
+        }
+        let d = c.next_rung(f);
+        assert!(d.budget_ms.is_finite());
+        assert!(d.predicted_ms.is_none_or(f64::is_finite), "frame {f}: {d:?}");
+        let obs = FrameObservation::new(f, d.rung).with_upscaler_ms(cost(d.rung)).with_other_ms(2.0);
+        let (at, obs) = match f % 17 {
+            1 => continue,                                                                      // never arrives
+            3 => (f + LATENCY, FrameObservation { upscaler_ms: Some(f64::NAN), ..obs }),        // NaN
+            5 => (f + LATENCY, FrameObservation { upscaler_ms: Some(-4.0), ..obs }),            // negative
+            7 => (f + LATENCY, FrameObservation { other_ms: Some(f64::INFINITY), ..obs }),      // inf
+            9 => (f + 6, obs),                                                                  // late, out of order
+            11 => (f + LATENCY, FrameObservation { upscaler_ms: None, other_ms: None, ..obs }), // empty
+            13 => {
+                inbox.entry(f + LATENCY).or_default().push(obs.clone()); // delivered twice
+                (f + LATENCY + 1, obs)
+            }
+            15 => (f + 40, obs), // so late its telemetry record was already written
+            _ => (f + LATENCY, obs),
+        };
+        inbox.entry(at).or_default().push(obs);
+        log.extend(c.drain_telemetry());
+    }
+    for obs in inbox.into_values().flatten() {
+        c.observe(obs);
+    }
+    log.extend(c.finish_telemetry());
+
+    let records = log.records();
+    assert_eq!(records.len(), n as usize);
+    assert!(records.iter().enumerate().all(|(i, r)| r.frame == i as u64));
+    // Converged on f32 and never left it for a bad number.
+    let first_f32 = records.iter().position(|r| r.rung == Rung::F32 && r.reason == Some(SwitchReason::Headroom));
+    let first_f32 = first_f32.expect("never reached f32");
+    assert!(first_f32 < 60, "reached f32 only at {first_f32}");
+    assert!(records[first_f32..].iter().all(|r| r.rung == Rung::F32), "left f32");
+    assert!(records.iter().all(|r| r.reason != Some(SwitchReason::OverBudget)));
+    // Estimates are not poisoned.
+    assert!((c.measured_cost(Rung::F32).unwrap() - 10.0).abs() < 1e-9);
+    assert_eq!(c.predicted_load_ms(), 2.0);
+    // Missing and invalid timings are empty in the telemetry.
+    assert!(records[1 + 17 * 5].upscaler_ms.is_none() && records[1 + 17 * 5].load_ms.is_none());
+    assert!(records[3 + 17 * 5].upscaler_ms.is_none() && records[3 + 17 * 5].load_ms == Some(2.0));
+    assert!(records[7 + 17 * 5].load_ms.is_none() && records[7 + 17 * 5].frame_ms.is_none());
+    assert_eq!(records[9 + 17 * 5].upscaler_ms, Some(10.0), "a late observation still reaches telemetry");
+    assert!(records[15 + 17 * 5].upscaler_ms.is_none(), "past the telemetry horizon");
+    let stats = c.stats();
+    assert!(stats.invalid_timings >= 3 * (n / 17), "{stats:?}");
+    assert!(stats.out_of_order > 0 && stats.duplicates > 0 && stats.late_for_telemetry > 0, "{stats:?}");
+
+    // Long stretches with no timings at all: the controller holds its rung.
+    let mut c = Controller::new(settings()).unwrap();
+    for f in 0..300 {
+        if (LATENCY..100).contains(&f) {
+            let used = c.decided_rung(f - LATENCY).unwrap();
+            c.observe(FrameObservation::new(f - LATENCY, used).with_upscaler_ms(cost(used)).with_other_ms(2.0));
+        }
+        let d = c.next_rung(f);
+        if f >= 80 {
+            assert_eq!((d.rung, d.reason), (Rung::F32, None), "frame {f}");
+        }
+    }
+    // Observations of frames not decided yet are ignored.
+    c.observe(FrameObservation::new(10_000, Rung::Taau).with_upscaler_ms(100.0).with_other_ms(100.0));
+    assert_eq!(c.stats().unknown_frames, 1);
+    assert_eq!(c.next_rung(300).rung, Rung::F32);
+}
+
+#[test]
+fn probes_stay_within_the_margin_and_respect_their_interval() {
+    let s = settings();
+    // The climb at start measures lite-int8, int8, f16 and f32 by probing, one at a time.
+    let report = run(&s, ramp_and_spikes(300), 0.03);
+    let probes = switch_frames(&report, SwitchReason::Probe);
+    let probed: Vec<Rung> = probes.iter().map(|&f| report.frames[f as usize].rung).collect();
+    assert_eq!(probed, [Rung::LiteInt8, Rung::Int8, Rung::F16, Rung::F32]);
+    for pair in probes.windows(2) {
+        assert!(pair[1] - pair[0] >= s.probe_interval_frames, "probes at {probes:?}");
+    }
+    for &p in &probes {
+        let returned = &report.frames[p as usize + 1];
+        assert!(returned.reason == Some(SwitchReason::ProbeReturn), "no return after the probe at {p}");
+    }
+    assert_eq!(report.metrics.max_probe_overrun_ms, 0.0);
+
+    // Re-probing stale rungs whose cost drifted up 20% while they were not in use: 2 ms load
+    // (f32, every rung measured) until frame 100, 9 ms (int8) until frame 400, by which time
+    // the f32 and f16 estimates are stale, then 4.5 ms. Both are predicted (from their stale
+    // estimates) to fit, so both are probed, lowest first; each probe overruns its budget
+    // by less than the margin even though the rung got 20% dearer.
+    let s = ControllerSettings { stale_after_frames: 100, ..settings() };
+    let drift = |r: Rung, f: u64| if f >= 150 && matches!(r, Rung::F32 | Rung::F16) { 1.2 * cost(r) } else { cost(r) };
+    let loads: Vec<f64> = (0..700)
+        .map(|f| {
+            if f < 100 {
+                2.0
+            } else if f < 400 {
+                9.0
+            } else {
+                4.5
+            }
+        })
+        .collect();
+    let scenario = Scenario { noise: 0.03, ..Scenario::new(loads) };
+    let report = simulate(&s, &scenario, drift).unwrap();
+    let reprobes: Vec<u64> = switch_frames(&report, SwitchReason::Probe).into_iter().filter(|&f| f >= 400).collect();
+    let reprobed: Vec<Rung> = reprobes.iter().map(|&f| report.frames[f as usize].rung).collect();
+    assert_eq!(reprobed, [Rung::F16, Rung::F32], "stale rungs not re-probed as expected at {reprobes:?}");
+    for &p in &reprobes {
+        let fr = &report.frames[p as usize];
+        let budget = s.target_frame_ms - fr.load_ms;
+        assert!(
+            fr.upscaler_ms <= budget * (1.0 + s.margin),
+            "probe of {} at {p}: {:.2} ms against a budget of {budget:.2} ms",
+            fr.rung,
+            fr.upscaler_ms
+        );
+    }
+    // f16 now costs 10.8 ms and fits (≤ 10.95 ms); f32 (12 ms) does not, so f16 it is, and
+    // f32 is not tried again until its new estimate is stale.
+    let r = rungs(&report);
+    assert!(r[500..].iter().all(|&x| x == Rung::F16), "{:?}", &r[400..]);
+    assert!(
+        report.frames[400..].iter().all(|f| f.frame_ms() <= s.target_frame_ms || f.reason == Some(SwitchReason::Probe))
+    );
+}
+
+#[test]
+fn a_rung_predicted_not_to_fit_is_never_probed() {
+    // 9.5 ms load: f16 (9 ms, predicted 9 from int8) and f32 never fit; with estimates going
+    // stale every 50 frames, they are still never tried.
+    let s = ControllerSettings { stale_after_frames: 50, ..settings() };
+    let report = run(&s, vec![9.5; 600], 0.03);
+    assert!(report.frames.iter().all(|f| !matches!(f.rung, Rung::F32 | Rung::F16)), "{:?}", rungs(&report));
+    assert!(report.frames.iter().all(|f| f.frame_ms() <= s.target_frame_ms));
+}
+
+#[test]
+fn fixed_rung_never_changes() {
+    let s = ControllerSettings { fixed: Some(Rung::Int8), ..settings() };
+    let report = run(&s, ramp_and_spikes(300), 0.03);
+    assert!(report.frames.iter().all(|f| f.rung == Rung::Int8));
+    assert_eq!(report.frames[0].reason, Some(SwitchReason::Fixed));
+    assert!(report.frames[1..].iter().all(|f| f.reason.is_none()));
+    // Fixing a rung the load cannot afford still fixes it.
+    let s = ControllerSettings { fixed: Some(Rung::F32), ..settings() };
+    assert!(run(&s, vec![12.0; 100], 0.0).frames.iter().all(|f| f.rung == Rung::F32));
+}
+
+#[test]
+fn disallowed_rungs_are_never_chosen() {
+    let s = ControllerSettings { allowed: vec![Rung::F16, Rung::LiteInt8, Rung::Taau], ..settings() };
+    let report = run(&s, ramp_and_spikes(300), 0.03);
+    assert!(report.frames.iter().all(|f| !matches!(f.rung, Rung::F32 | Rung::Int8)));
+    assert!(report.frames.iter().any(|f| f.rung == Rung::F16));
+    assert!(report.metrics.within_budget_pct >= 99.0, "{:?}", report.metrics);
+
+    // Taking the rung in use away moves off it at the next frame.
+    let mut c = Controller::new(settings()).unwrap();
+    for f in 0..80 {
+        if f >= LATENCY {
+            let used = c.decided_rung(f - LATENCY).unwrap();
+            c.observe(FrameObservation::new(f - LATENCY, used).with_upscaler_ms(cost(used)).with_other_ms(2.0));
+        }
+        c.next_rung(f);
+    }
+    assert_eq!(c.next_rung(80).rung, Rung::F32);
+    c.set_allowed(vec![Rung::F16, Rung::Int8, Rung::Taau]).unwrap();
+    let d = c.next_rung(81);
+    assert_eq!((d.rung, d.reason), (Rung::F16, Some(SwitchReason::Unavailable)));
+    assert!(c.set_allowed(vec![]).is_err());
+}
+
+#[test]
+fn quality_order_comes_from_psnr_with_taau_last() {
+    let order = ControllerSettings::quality_order_from_psnr(&[
+        (Rung::F32, 31.20),
+        (Rung::F16, 31.25),
+        (Rung::Taau, 40.0),
+        (Rung::LiteInt8, 30.1),
+    ]);
+    assert_eq!(order, [Rung::F16, Rung::F32, Rung::LiteInt8, Rung::Int8, Rung::Taau]);
+    // With f16 ranked first, it is chosen even though f32 would fit too.
+    let s = ControllerSettings { quality_order: order, ..settings() };
+    let r = rungs(&run(&s, vec![2.0; 200], 0.03));
+    assert!(r[60..].iter().all(|&x| x == Rung::F16), "{r:?}");
+}
+
+#[test]
+fn host_frame_time_counts_as_everything_else() {
+    // The host reports its whole frame (upscaler included) instead of its other passes.
+    let mut c = Controller::new(settings()).unwrap();
+    for f in 0..100 {
+        if f >= LATENCY {
+            let used = c.decided_rung(f - LATENCY).unwrap();
+            let host = cost(used) + 9.0;
+            c.observe(FrameObservation::new(f - LATENCY, used).with_upscaler_ms(cost(used)).with_host_frame_ms(host));
+        }
+        c.next_rung(f);
+    }
+    let d = c.next_rung(100);
+    assert_eq!(d.rung, Rung::Int8);
+    assert!((d.budget_ms - (1000.0 / 60.0 - 9.0)).abs() < 1e-9, "{d:?}");
+}
+
+#[test]
+fn seeded_costs_are_used_but_not_trusted_for_a_step_up() {
+    let mut c = Controller::new(settings()).unwrap();
+    c.seed_cost(Rung::F32, 10.0);
+    c.seed_cost(Rung::Taau, 1.5);
+    assert_eq!(c.predicted_cost(Rung::F32), Some(10.0));
+    let mut probed_f32 = None;
+    for f in 0..80 {
+        if f >= LATENCY {
+            let used = c.decided_rung(f - LATENCY).unwrap();
+            c.observe(FrameObservation::new(f - LATENCY, used).with_upscaler_ms(cost(used)).with_other_ms(2.0));
+        }
+        let d = c.next_rung(f);
+        if d.rung == Rung::F32 && d.reason == Some(SwitchReason::Probe) {
+            probed_f32.get_or_insert(f);
+        }
+    }
+    assert!(probed_f32.is_some(), "f32 was stepped up to without a probe");
+    assert_eq!(c.next_rung(80).rung, Rung::F32);
+}
+
+#[test]
+fn settings_out_of_range_are_rejected_by_name() {
+    for (s, field) in [
+        (ControllerSettings { margin: 1.5, ..settings() }, "margin"),
+        (ControllerSettings::from_target_fps(0.0), "target_frame_ms"),
+        (ControllerSettings { allowed: vec![], ..settings() }, "allowed"),
+        (ControllerSettings { step_up_after_frames: 0, ..settings() }, "step_up_after_frames"),
+        (ControllerSettings { prior_relative_cost: vec![(Rung::F16, -1.0)], ..settings() }, "prior_relative_cost"),
+    ] {
+        let e = Controller::new(s).err().expect("accepted").to_string();
+        assert!(e.contains(field), "{e}");
+    }
+}
+
+#[test]
+fn telemetry_csv_has_the_exact_header_and_one_line_per_frame() {
+    let report = run(&settings(), ramp_and_spikes(300), 0.03);
+    let log: TelemetryLog = report.telemetry.iter().cloned().collect();
+    let mut csv = Vec::new();
+    log.write_csv(&mut csv).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "frame,rung,upscaler_ms,load_ms,frame_ms,predicted_ms,budget_ms,reason");
+    assert_eq!(lines[0], CSV_HEADER);
+    assert_eq!(lines.len(), 301);
+    let mut previous: Option<&str> = None;
+    for (i, line) in lines[1..].iter().enumerate() {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(fields.len(), 8, "{line}");
+        assert_eq!(fields[0], i.to_string());
+        assert!(fields[1].parse::<Rung>().is_ok(), "{line}");
+        for x in &fields[2..7] {
+            assert!(x.is_empty() || x.parse::<f64>().is_ok(), "{line}");
+        }
+        // `reason` is set exactly when the rung changed.
+        assert_eq!(!fields[7].is_empty(), previous != Some(fields[1]), "{line}");
+        previous = Some(fields[1]);
+    }
+    assert!(lines[1].ends_with(",start"));
+    assert!(lines.iter().any(|l| l.ends_with(",over-budget")) && lines.iter().any(|l| l.ends_with(",headroom")));
+
+    // JSON: the same records, `null` for what is missing.
+    let mut json = Vec::new();
+    log.write_json(&mut json).unwrap();
+    let back: Vec<TelemetryRecord> = serde_json::from_slice(&json).unwrap();
+    assert_eq!(back.len(), 300);
+    assert_eq!(back[0].reason, Some(SwitchReason::Start));
+    let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(value[1]["reason"], serde_json::Value::Null);
+    assert_eq!(value[2]["rung"], "lite-int8");
+    assert_eq!(value[2]["reason"], "probe");
+
+    // Missing numbers are empty fields.
+    let record = TelemetryRecord {
+        frame: 7,
+        rung: Rung::LiteInt8,
+        upscaler_ms: None,
+        load_ms: Some(2.0),
+        frame_ms: None,
+        predicted_ms: Some(3.0),
+        budget_ms: Some(14.6667),
+        reason: Some(SwitchReason::OverBudget),
+        pass_ms: vec![1.0, 2.0],
+    };
+    let mut row = Vec::new();
+    record.write_csv_row(&mut row).unwrap();
+    assert_eq!(String::from_utf8(row).unwrap(), "7,lite-int8,,2.000,,3.000,14.667,over-budget\n");
+}
+
+#[test]
+fn ramp_and_spikes_meet_the_targets() {
+    // 300 frames of `ramp:0-6` + `spikes`, 3% timing noise, 60 warm-up frames; the figures
+    // are defined in `quantsr_monitor::sim`.
+    for seed in 1..=5 {
+        let scenario = Scenario { noise: 0.03, seed, ..Scenario::new(ramp_and_spikes(300)) };
+        let m = simulate(&settings(), &scenario, |r, _| cost(r)).unwrap().metrics;
+        println!("seed {seed}: {m:?}");
+        assert!(m.within_budget_pct >= 99.0, "{m:?}");
+        assert!(m.best_feasible_pct >= 95.0, "{m:?}");
+        assert!(m.steady_switches_per_30 < 1.0, "{m:?}");
+        assert!(m.steady_frames >= 30, "{m:?}");
+        assert!(m.switches_per_30 <= 1.25, "{m:?}");
+    }
+}
+
+#[test]
+fn rung_names_round_trip() {
+    for r in Rung::ALL {
+        assert_eq!(r.name().parse::<Rung>().unwrap(), r);
+        assert_eq!(serde_json::to_string(&r).unwrap(), format!("\"{}\"", r.name()));
+        assert_eq!(serde_json::from_str::<Rung>(&format!("\"{r}\"")).unwrap(), r);
+    }
+    let e = "fp16".parse::<Rung>().unwrap_err().to_string();
+    assert!(e.contains("fp16") && e.contains("lite-int8"), "{e}");
+}
+
+#[test]
+fn one_outlier_sample_barely_moves_the_estimate() {
+    let mut c = Controller::new(settings()).unwrap();
+    let samples = [10.0, 10.2, 9.8, 10.0, 30.0, 10.1, 9.9, 0.5, 10.0, 10.0];
+    for (f, &ms) in samples.iter().enumerate() {
+        c.next_rung(f as u64);
+        c.observe(FrameObservation::new(f as u64, Rung::F32).with_upscaler_ms(ms));
+        let estimate = c.measured_cost(Rung::F32).unwrap();
+        assert!((estimate - 10.0).abs() < 0.3, "after {ms} ms at frame {f}: estimate {estimate}");
+    }
+    // A lasting change is followed within a few samples.
+    for f in 10..20u64 {
+        c.next_rung(f);
+        c.observe(FrameObservation::new(f, Rung::F32).with_upscaler_ms(14.0));
+    }
+    let estimate = c.measured_cost(Rung::F32).unwrap();
+    assert!((estimate - 14.0).abs() < 0.5, "estimate {estimate} after ten samples of 14 ms");
+}
