@@ -6,6 +6,7 @@
 //! | [`common`]      | `shaders/upscaler/common.wgsl`       | —          |
 //! | [`prepare`]     | `shaders/upscaler/prepare.wgsl`      | render     |
 //! | [`taau_params`] | `shaders/upscaler/taau_params.wgsl`  | render     |
+//! | [`network_input`] | the neural rungs' input (training/NETWORK.md) | render |
 //! | [`resolve`]     | `shaders/upscaler/resolve.wgsl`      | display    |
 //! | [`sharpen`]     | `shaders/upscaler/sharpen.wgsl`      | display    |
 //!
@@ -17,6 +18,7 @@
 
 pub mod common;
 pub mod image;
+pub mod network_input;
 pub mod pipeline;
 pub mod prepare;
 pub mod resolve;
