@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export XDG_RUNTIME_DIR ?= /tmp/quantsr-runtime-$(shell id -u)
 CARGO ?= cargo
 
-.PHONY: demo test vulkan runtime-dir lint
+.PHONY: demo test train vulkan runtime-dir lint
 
 runtime-dir:
 	@mkdir -p -m 700 $(XDG_RUNTIME_DIR)
@@ -28,6 +28,13 @@ demo: vulkan
 test: vulkan
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
+
+## make train: regenerate training data, train every network and export assets/models (about
+## two hours on a 2-core CPU; run it on an idle machine, never while cargo builds)
+train: vulkan
+	$(CARGO) build --release -p quantsr_cli
+	training/setup.sh
+	training/.venv/bin/python -m training all
 
 ## make lint: formatting and clippy, as required before every commit
 lint:

@@ -8,7 +8,7 @@ use quantsr_gpu::{GpuContext, GpuOptions};
 use quantsr_sequence::{Image, SequenceReader, display_transform, write_png};
 use serde::Serialize;
 
-use super::progress_bar;
+use super::{parse_unit, progress_bar};
 
 /// Arguments of `quantsr eval`.
 #[derive(Debug, clap::Args)]
@@ -22,6 +22,9 @@ pub struct EvalArgs {
     /// Also write the results as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Sharpening of the temporal methods, 0 to 1.
+    #[arg(long, default_value_t = quantsr_eval::DEFAULT_SHARPNESS, value_parser = parse_unit)]
+    sharpness: f32,
     /// Write a PNG with, per method, the region of the last frame where it errs most, next to
     /// the ground truth (magnified 3×), for people to look at.
     #[arg(long)]
@@ -61,7 +64,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let mut results = Vec::new();
     let mut last_frames = Vec::new();
     for method in methods {
-        let mut runner = SequenceRunner::new(&ctx, &reader, method)?;
+        let mut runner = SequenceRunner::new(&ctx, &reader, method)?.with_sharpness(args.sharpness);
         let mut scorer = SequenceScorer::default();
         let bar = progress_bar(reader.frame_count() as u64, method.name());
         for i in 0..reader.frame_count() {

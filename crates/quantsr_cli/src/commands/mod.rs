@@ -32,6 +32,12 @@ pub fn parse_ratio(s: &str) -> Result<f32, String> {
     if (1.0..=4.0).contains(&r) { Ok(r) } else { Err(format!("scale {r} is outside [1, 4]")) }
 }
 
+/// Parses a value in [0, 1].
+pub fn parse_unit(s: &str) -> Result<f32, String> {
+    let v: f32 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=1.0).contains(&v) { Ok(v) } else { Err(format!("{v} is outside [0, 1]")) }
+}
+
 /// The progress bar every long command shows: position, rate and ETA.
 pub fn progress_bar(total: u64, what: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(total);

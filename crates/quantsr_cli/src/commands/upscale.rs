@@ -7,7 +7,7 @@ use quantsr_eval::{Method, SequenceRunner};
 use quantsr_gpu::{GpuContext, GpuOptions};
 use quantsr_sequence::{Image, SamplePrecision, SequenceReader, write_exr, write_png};
 
-use super::progress_bar;
+use super::{parse_unit, progress_bar};
 
 /// Output file format of `quantsr upscale`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -27,6 +27,9 @@ pub struct UpscaleArgs {
     /// Upscaling method.
     #[arg(long, default_value = "taau")]
     method: Method,
+    /// Sharpening of the temporal methods, 0 to 1.
+    #[arg(long, default_value_t = quantsr_eval::DEFAULT_SHARPNESS, value_parser = parse_unit)]
+    sharpness: f32,
     /// Output folder for NNNNN.exr / NNNNN.png.
     #[arg(long)]
     out: PathBuf,
@@ -56,7 +59,7 @@ pub fn run(args: &UpscaleArgs) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let ctx = GpuContext::new_blocking(&GpuOptions::default()).context("opening the GPU")?;
-    let mut runner = SequenceRunner::new(&ctx, &reader, args.method)?;
+    let mut runner = SequenceRunner::new(&ctx, &reader, args.method)?.with_sharpness(args.sharpness);
     let ext = match args.format {
         OutputFormat::Exr => "exr",
         OutputFormat::Png => "png",

@@ -1,0 +1,1 @@
+"""quantsr training: data, the differentiable frame pipeline, the networks, QAT, export."""
