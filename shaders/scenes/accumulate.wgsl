@@ -36,7 +36,8 @@ fn accumulate(@builtin(global_invocation_id) id: vec3<u32>) {
                 continue;
             }
             let c = textureLoad(samples, q, 0).rgb;
-            if any(c != c) || any(abs(c) > vec3<f32>(3.0e38)) {
+            // `c != c` compiles to an ordered comparison (false for NaN): test equality instead.
+            if !all(c == c) || any(abs(c) > vec3<f32>(3.0e38)) {
                 continue;
             }
             let d = vec2<f32>(f32(dx), f32(dy)) + params.offset;

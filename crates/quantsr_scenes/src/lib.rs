@@ -2,6 +2,7 @@
 //! files, rasterized with wgpu into the upscaler's inputs (jittered colour, depth, motion
 //! vectors, reactive mask) and a supersampled ground truth, written as sequence format v1.
 
+mod accumulate;
 mod builtin;
 mod camera;
 mod error;
@@ -12,6 +13,7 @@ mod scene;
 mod sequence_render;
 pub mod texture;
 
+pub use accumulate::{GroundTruthAccumulator, accumulate_cpu};
 pub use builtin::{BUILTIN_SCENES, builtin_scene};
 pub use camera::{CameraPath, CameraPose, Keyframe, projection};
 pub use error::SceneError;

@@ -3,12 +3,10 @@
 //! ground truth at display resolution.
 
 use glam::{Mat4, Vec3, Vec4};
-use quantsr_gpu::{
-    ComputeKernel, GpuContext, ValidatedShader, create_texture, load_shader, validate_wgsl, wgpu, workgroups_2d,
-};
+use quantsr_gpu::{GpuContext, ValidatedShader, create_texture, load_shader, validate_wgsl, wgpu};
 use wgpu::util::DeviceExt as _;
 
-use crate::{AlphaMode, CameraPose, Scene, SceneError, Vertex, camera::projection};
+use crate::{AlphaMode, CameraPose, GroundTruthAccumulator, Scene, SceneError, Vertex, camera::projection};
 
 /// Formats of the render-resolution targets, as the sequence format and the upscaler take them.
 pub const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
@@ -22,7 +20,6 @@ const DEPTH_BUFFER_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Flo
 
 /// Uniform stride of one view slot (the `View` struct padded to the offset alignment).
 const VIEW_STRIDE: u64 = 512;
-const ACCUM_STRIDE: u64 = 256;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -49,15 +46,6 @@ struct ObjectUniform {
     uv_row1: Vec4,
     shading: Vec4,
     alpha: Vec4,
-}
-
-#[repr(C)]
-#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct AccumParams {
-    size: [u32; 2],
-    offset: [f32; 2],
-    first: u32,
-    pad: [u32; 3],
 }
 
 /// One frame to render.
@@ -104,8 +92,6 @@ pub struct InputTargets {
 struct GroundTruthTargets {
     sample: wgpu::Texture,
     depth_buffer: wgpu::Texture,
-    accum: wgpu::Buffer,
-    output: wgpu::Texture,
 }
 
 /// Draws one scene: owns its GPU meshes, textures, pipelines and targets.
@@ -120,10 +106,7 @@ pub struct SceneRenderer {
     inputs_blend: wgpu::RenderPipeline,
     gt_opaque: wgpu::RenderPipeline,
     gt_blend: wgpu::RenderPipeline,
-    accumulate: ComputeKernel,
-    finish: ComputeKernel,
-    accum_params: wgpu::Buffer,
-    accum_groups: Vec<wgpu::BindGroup>,
+    accumulator: GroundTruthAccumulator,
     inputs: InputTargets,
     gt: GroundTruthTargets,
     max_render_size: [u32; 2],
@@ -256,38 +239,10 @@ impl SceneRenderer {
             })
             .collect();
 
-        let accum_shader =
-            validate_wgsl("scenes/accumulate.wgsl", load_shader("scenes/accumulate.wgsl")?, device.features())?;
-        let accumulate = ComputeKernel::new(ctx, &accum_shader, "accumulate", &[])?;
-        let finish = ComputeKernel::new(ctx, &accum_shader, "finish", &[])?;
         let inputs = InputTargets::new(device, max_render_size);
         let gt = GroundTruthTargets::new(device, display_size);
-        let accum_params = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("accumulate params"),
-            size: ACCUM_STRIDE * u64::from(spp),
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let sample_view = gt.sample.create_view(&Default::default());
-        let output_view = gt.output.create_view(&Default::default());
-        let accum_groups = (0..u64::from(spp))
-            .map(|i| {
-                accumulate.bind_group(
-                    device,
-                    0,
-                    &[
-                        wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                            buffer: &accum_params,
-                            offset: i * ACCUM_STRIDE,
-                            size: wgpu::BufferSize::new(size_of::<AccumParams>() as u64),
-                        }),
-                        wgpu::BindingResource::TextureView(&sample_view),
-                        gt.accum.as_entire_binding(),
-                        wgpu::BindingResource::TextureView(&output_view),
-                    ],
-                )
-            })
-            .collect();
+        let accumulator =
+            GroundTruthAccumulator::new(ctx, &gt.sample.create_view(&Default::default()), display_size, spp)?;
         Ok(Self {
             ctx: ctx.clone(),
             meshes,
@@ -299,10 +254,7 @@ impl SceneRenderer {
             inputs_blend: pipelines.inputs_blend,
             gt_opaque: pipelines.gt_opaque,
             gt_blend: pipelines.gt_blend,
-            accumulate,
-            finish,
-            accum_params,
-            accum_groups,
+            accumulator,
             inputs,
             gt,
             max_render_size,
@@ -318,7 +270,7 @@ impl SceneRenderer {
 
     /// The ground-truth output texture (Rgba32Float, display size).
     pub fn ground_truth(&self) -> &wgpu::Texture {
-        &self.gt.output
+        self.accumulator.output()
     }
 
     /// Largest render size this renderer draws.
@@ -407,8 +359,6 @@ impl SceneRenderer {
                     slot as u64 * VIEW_STRIDE,
                     bytemuck::bytes_of(&view_uniform(scene, frame, ds, jc, bias)),
                 );
-                let params = AccumParams { size: ds, offset: [-j[0], -j[1]], first: u32::from(k == 0), pad: [0; 3] };
-                queue.write_buffer(&self.accum_params, u64::from(k) * ACCUM_STRIDE, bytemuck::bytes_of(&params));
                 let attachment = [Some(wgpu::RenderPassColorAttachment {
                     view: &sample_view,
                     depth_slice: None,
@@ -425,9 +375,9 @@ impl SceneRenderer {
                     &order,
                     [&self.gt_opaque, &self.gt_blend],
                 );
-                self.accumulate.dispatch(encoder, &[&self.accum_groups[k as usize]], workgroups_2d(ds, [8, 8]), None);
+                self.accumulator.record_pass(queue, encoder, k, j);
             }
-            self.finish.dispatch(encoder, &[&self.accum_groups[0]], workgroups_2d(ds, [8, 8]), None);
+            self.accumulator.record_finish(encoder);
         }
         Ok(())
     }
@@ -692,21 +642,6 @@ impl GroundTruthTargets {
                 size,
                 DEPTH_BUFFER_FORMAT,
                 wgpu::TextureUsages::RENDER_ATTACHMENT,
-            ),
-            accum: device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("gt accumulator"),
-                size: 16 * u64::from(size[0]) * u64::from(size[1]),
-                usage: wgpu::BufferUsages::STORAGE,
-                mapped_at_creation: false,
-            }),
-            output: create_texture(
-                device,
-                "ground truth",
-                size,
-                wgpu::TextureFormat::Rgba32Float,
-                wgpu::TextureUsages::STORAGE_BINDING
-                    | wgpu::TextureUsages::COPY_SRC
-                    | wgpu::TextureUsages::TEXTURE_BINDING,
             ),
         }
     }

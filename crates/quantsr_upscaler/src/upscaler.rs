@@ -163,7 +163,7 @@ struct Resources {
 
 /// The bind groups of one frame parity for one set of caller textures.
 struct FrameBindings {
-    key: Vec<wgpu::TextureView>,
+    key: [wgpu::TextureView; 6],
     parity: usize,
     prepare: wgpu::BindGroup,
     taau_params: wgpu::BindGroup,
@@ -521,15 +521,9 @@ impl Upscaler {
             _ => &r.unit_exposure,
         };
         let reactive = inputs.reactive.unwrap_or(&r.no_reactive);
-        let key = vec![
-            inputs.color.clone(),
-            inputs.depth.clone(),
-            inputs.motion_vectors.clone(),
-            reactive.clone(),
-            exposure.clone(),
-            inputs.output.clone(),
-        ];
-        if let Some(i) = self.bind_cache.iter().position(|b| b.parity == parity && b.key == key) {
+        let views = [inputs.color, inputs.depth, inputs.motion_vectors, reactive, exposure, inputs.output];
+        let hit = |b: &FrameBindings| b.parity == parity && b.key.iter().zip(views).all(|(k, v)| k == v);
+        if let Some(i) = self.bind_cache.iter().position(hit) {
             // Most recently used last, so eviction drops the stalest.
             let hit = self.bind_cache.remove(i);
             self.bind_cache.push(hit);
@@ -586,6 +580,7 @@ impl Upscaler {
         if self.bind_cache.len() >= BIND_CACHE {
             self.bind_cache.remove(0);
         }
+        let key = views.map(wgpu::TextureView::clone);
         self.bind_cache.push(FrameBindings { key, parity, prepare, taau_params, resolve, sharpen });
     }
 }
