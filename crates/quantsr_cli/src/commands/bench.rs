@@ -38,6 +38,9 @@ struct RungResult {
     rung: &'static str,
     frame_ms: f64,
     frame_ms_p95: f64,
+    /// Submit-to-idle wall clock per frame: a cross-check for drivers whose timestamps only
+    /// see part of the work.
+    wall_ms: f64,
     network_ms: f64,
     network_gflop: f64,
     gflops: f64,
@@ -110,6 +113,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let mut upscaler = Upscaler::new(&ctx, desc.clone())?;
         let phases = jitter_phase_count(render[0], display[0]);
         let warmup = 10;
+        let mut wall = Vec::new();
         for i in 0..warmup + args.frames {
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
             upscaler.dispatch(
@@ -131,10 +135,14 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     debug_view: Default::default(),
                 },
             )?;
+            let submitted = std::time::Instant::now();
             ctx.queue.submit([encoder.finish()]);
             // Pace the loop so every frame's timestamps are harvested (a benchmark may wait;
             // a frame loop never does).
             ctx.wait_idle()?;
+            if i >= warmup {
+                wall.push(submitted.elapsed().as_secs_f64() * 1e3);
+            }
         }
         upscaler.poll_timings();
         ctx.wait_idle()?;
@@ -156,6 +164,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             rung: "taau",
             frame_ms: percentile(&mut totals, 0.5),
             frame_ms_p95: percentile(&mut totals, 0.95),
+            wall_ms: percentile(&mut wall, 0.5),
             network_ms: 0.0,
             network_gflop: 0.0,
             gflops: 0.0,
@@ -171,10 +180,24 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         Some(p) => println!("measured f32 FMA peak {p:.1} GFLOP/s"),
         None => println!("FMA peak not measured"),
     }
-    println!("{:<10} {:>9} {:>9} {}", "rung", "frame ms", "p95 ms", PASS_NAMES.map(|n| format!("{n:>9}")).join(" "));
+    println!(
+        "{:<10} {:>9} {:>9} {:>9} {}",
+        "rung",
+        "frame ms",
+        "p95 ms",
+        "wall ms",
+        PASS_NAMES.map(|n| format!("{n:>9}")).join(" ")
+    );
     for r in &rungs {
         let per_pass: Vec<String> = PASS_NAMES.iter().map(|n| format!("{:>9.3}", r.passes[n])).collect();
-        println!("{:<10} {:>9.3} {:>9.3} {}", r.rung, r.frame_ms, r.frame_ms_p95, per_pass.join(" "));
+        println!(
+            "{:<10} {:>9.3} {:>9.3} {:>9.3} {}",
+            r.rung,
+            r.frame_ms,
+            r.frame_ms_p95,
+            r.wall_ms,
+            per_pass.join(" ")
+        );
     }
     if let Some(path) = &args.json {
         let report = Report {
