@@ -73,6 +73,15 @@ struct InputTextures {
     reactive: wgpu::Texture,
 }
 
+/// Views made once, so the upscaler sees the same views every frame and reuses its bind groups.
+struct Views {
+    color: wgpu::TextureView,
+    depth: wgpu::TextureView,
+    motion: wgpu::TextureView,
+    reactive: wgpu::TextureView,
+    output: wgpu::TextureView,
+}
+
 fn upload_rect(queue: &wgpu::Queue, texture: &wgpu::Texture, image: &Image) {
     let bpp = 4 * image.channels() as u32;
     queue.write_texture(
@@ -99,6 +108,7 @@ pub struct SequenceRunner {
     engine: Engine,
     inputs: InputTextures,
     output: wgpu::Texture,
+    views: Views,
     display_size: [u32; 2],
 }
 
@@ -141,12 +151,21 @@ impl SequenceRunner {
             wgpu::TextureFormat::Rgba32Float,
             wgpu::TextureUsages::STORAGE_BINDING | wgpu::TextureUsages::COPY_SRC,
         );
+        let view = |t: &wgpu::Texture| t.create_view(&Default::default());
+        let views = Views {
+            color: view(&inputs.color),
+            depth: view(&inputs.depth),
+            motion: view(&inputs.motion),
+            reactive: view(&inputs.reactive),
+            output: view(&output),
+        };
         Ok(Self {
             sharpness: DEFAULT_SHARPNESS,
             ctx: ctx.clone(),
             engine,
             inputs,
             output,
+            views,
             display_size: header.display_size,
         })
     }
@@ -167,13 +186,11 @@ impl SequenceRunner {
         if let Some(r) = &frame.reactive {
             upload_rect(q, &i.reactive, r);
         }
-        let view = |t: &wgpu::Texture| t.create_view(&Default::default());
-        let (color, depth, motion, reactive, output) =
-            (view(&i.color), view(&i.depth), view(&i.motion), view(&i.reactive), view(&self.output));
+        let Views { color, depth, motion, reactive, output } = &self.views;
         let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
         let upscaler = match &mut self.engine {
             Engine::Spatial(s) => {
-                s.dispatch(&self.ctx, &mut encoder, &color, &output, frame.render_size(), frame.meta.jitter);
+                s.dispatch(&self.ctx, &mut encoder, color, output, frame.render_size(), frame.meta.jitter);
                 q.submit([encoder.finish()]);
                 let data = read_texture(&self.ctx, &self.output)?;
                 return Ok(Image::new(self.display_size[0], self.display_size[1], 4, data.to_f32()));
@@ -183,12 +200,12 @@ impl SequenceRunner {
         upscaler.dispatch(
             &mut encoder,
             &DispatchInputs {
-                color: &color,
-                depth: &depth,
-                motion_vectors: &motion,
+                color,
+                depth,
+                motion_vectors: motion,
                 exposure: Some(Exposure::Value(frame.meta.exposure)),
-                reactive: frame.reactive.as_ref().map(|_| &reactive),
-                output: &output,
+                reactive: frame.reactive.as_ref().map(|_| reactive),
+                output,
                 jitter: frame.meta.jitter,
                 motion_vector_scale: [1.0, 1.0],
                 render_size: frame.render_size(),

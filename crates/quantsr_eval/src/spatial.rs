@@ -42,6 +42,8 @@ pub struct SpatialUpscaler {
     kernel: ComputeKernel,
     params: wgpu::Buffer,
     display_size: [u32; 2],
+    /// The bind group of the last (colour, output) views, reused while the caller keeps them.
+    bound: Option<Box<(wgpu::TextureView, wgpu::TextureView, wgpu::BindGroup)>>,
 }
 
 impl SpatialUpscaler {
@@ -56,7 +58,7 @@ impl SpatialUpscaler {
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        Ok(Self { kernel, params, display_size })
+        Ok(Self { kernel, params, display_size, bound: None })
     }
 
     /// Records the upscale of the top-left `render_size` of `color` into `output`
@@ -66,7 +68,7 @@ impl SpatialUpscaler {
     /// The parameters live in one uniform buffer written at record time, so submit each
     /// encoder before recording the next dispatch of the same upscaler.
     pub fn dispatch(
-        &self,
+        &mut self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
         color: &wgpu::TextureView,
@@ -76,15 +78,19 @@ impl SpatialUpscaler {
     ) {
         let p = Params { render_size, display_size: self.display_size, jitter, pad: [0.0; 2] };
         ctx.queue.write_buffer(&self.params, 0, bytemuck::bytes_of(&p));
-        let bind = self.kernel.bind_group(
-            &ctx.device,
-            0,
-            &[
-                self.params.as_entire_binding(),
-                wgpu::BindingResource::TextureView(color),
-                wgpu::BindingResource::TextureView(output),
-            ],
-        );
-        self.kernel.dispatch(encoder, &[&bind], workgroups_2d(self.display_size, [8, 8]), None);
+        if !matches!(self.bound.as_deref(), Some((c, o, _)) if c == color && o == output) {
+            let bind = self.kernel.bind_group(
+                &ctx.device,
+                0,
+                &[
+                    self.params.as_entire_binding(),
+                    wgpu::BindingResource::TextureView(color),
+                    wgpu::BindingResource::TextureView(output),
+                ],
+            );
+            self.bound = Some(Box::new((color.clone(), output.clone(), bind)));
+        }
+        let (_, _, bind) = self.bound.as_deref().expect("bound above");
+        self.kernel.dispatch(encoder, &[bind], workgroups_2d(self.display_size, [8, 8]), None);
     }
 }

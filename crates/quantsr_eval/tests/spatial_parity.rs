@@ -40,7 +40,7 @@ fn gpu_upscale(filter: SpatialFilter, color: &Image, display_size: [u32; 2], jit
         wgpu::TextureFormat::Rgba32Float,
         wgpu::TextureUsages::STORAGE_BINDING | wgpu::TextureUsages::COPY_SRC,
     );
-    let upscaler = SpatialUpscaler::new(&ctx, filter, display_size).unwrap();
+    let mut upscaler = SpatialUpscaler::new(&ctx, filter, display_size).unwrap();
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
     let view = |t: &wgpu::Texture| t.create_view(&Default::default());
     upscaler.dispatch(&ctx, &mut encoder, &view(&input), &view(&output), color.size(), jitter);
