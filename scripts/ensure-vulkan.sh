@@ -17,23 +17,9 @@ if have_icd && have_loader; then
     exit 0
 fi
 
-packages="mesa-vulkan-drivers libvulkan1"
-if [ -r /etc/debian_version ] && command -v apt-get >/dev/null; then
-    if [ "$(id -u)" -eq 0 ]; then
-        sudo=""
-    elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
-        sudo="sudo"
-    else
-        echo "quantsr needs a Vulkan driver. Install it with: sudo apt-get install $packages" >&2
-        exit 1
-    fi
-    echo "No Vulkan driver found: installing $packages (Mesa's lavapipe CPU driver)" >&2
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $packages >/dev/null
-    have_icd && have_loader && exit 0
-    echo "installed $packages but still no Vulkan driver is visible" >&2
-    exit 1
-fi
-echo "quantsr needs a Vulkan driver (GPU vendor driver, or Mesa's lavapipe: package" \
-     "mesa-vulkan-drivers on Debian/Ubuntu, mesa-vulkan-drivers on Fedora)." >&2
+scripts_dir=$(dirname "$0")
+"$scripts_dir/apt-install.sh" "No Vulkan driver found (Mesa's lavapipe runs Vulkan on the CPU)" \
+    mesa-vulkan-drivers libvulkan1
+have_icd && have_loader && exit 0
+echo "installed mesa-vulkan-drivers and libvulkan1 but still no Vulkan driver is visible" >&2
 exit 1

@@ -24,23 +24,9 @@ if have_all; then
     exit 0
 fi
 
-packages="xvfb libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0"
-if [ -r /etc/debian_version ] && command -v apt-get >/dev/null; then
-    if [ "$(id -u)" -eq 0 ]; then
-        sudo=""
-    elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
-        sudo="sudo"
-    else
-        echo "the viewer tests need a virtual X server. Install it with: sudo apt-get install $packages" >&2
-        exit 1
-    fi
-    echo "No Xvfb found: installing $packages (virtual X server for the viewer tests)" >&2
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $packages >/dev/null
-    have_all && exit 0
-    echo "installed $packages but Xvfb or an X client library is still missing" >&2
-    exit 1
-fi
-echo "the viewer tests need a virtual X server (Xvfb) and the X11 client libraries: package" \
-     "xvfb on Debian/Ubuntu, xorg-x11-server-Xvfb on Fedora, xorg-server-xvfb on Arch." >&2
+scripts_dir=$(dirname "$0")
+"$scripts_dir/apt-install.sh" "The viewer tests need a virtual X server (Xvfb) and X11 client libraries" \
+    xvfb libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0
+have_all && exit 0
+echo "installed Xvfb but Xvfb or an X client library is still missing" >&2
 exit 1
