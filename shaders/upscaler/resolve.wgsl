@@ -3,9 +3,13 @@
 // Catmull-Rom, rectifies it against the current neighbourhood (variance clip in YCoCg of
 // tonemapped colour, box size from params), and blends by accumulated weight.
 // History is stored tonemapped (rgb) with its accumulated weight in frames (a).
-// Bindings: frame uniforms; input colour, exposure; dilated motion, params (render res);
-// previous history (display res); new history (output). Grid: display size in 8×8 groups.
+// The kernel weights sample k of the 3×3 around the nearest sample by
+// exp(−|d|²/2σ²)·exp(β_k) (training/NETWORK.md; β = 0 for the taau rung).
+// Bindings: frame uniforms; input colour, exposure; dilated motion, params (σ, trust, γ, max
+// frames), kernel logits β0–3, β4–7, and β8 (+ feedback) (render res); previous history
+// (display res); new history (output). Grid: display size in 8×8 groups.
 #include "upscaler/common.wgsl"
+#include "upscaler/history.wgsl"
 
 @group(0) @binding(0) var<uniform> frame: FrameUniforms;
 @group(0) @binding(1) var color_in: texture_2d<f32>;
@@ -14,53 +18,25 @@
 @group(0) @binding(4) var params: texture_2d<f32>;
 @group(0) @binding(5) var history_in: texture_2d<f32>;
 @group(0) @binding(6) var history_out: texture_storage_2d<rgba16float, write>;
+@group(0) @binding(7) var beta_lo: texture_2d<f32>;
+@group(0) @binding(8) var beta_hi: texture_2d<f32>;
+@group(0) @binding(9) var params_extra: texture_2d<f32>;
+
+// exp(β) of the 9 taps, row-major from (−1, −1); a non-finite logit counts as 0.
+fn kernel_gains(k0: vec2<i32>) -> array<f32, 9> {
+    let lo = textureLoad(beta_lo, k0, 0);
+    let hi = textureLoad(beta_hi, k0, 0);
+    let b8 = textureLoad(params_extra, k0, 0).x;
+    let b = array<f32, 9>(lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w, b8);
+    var g: array<f32, 9>;
+    for (var i = 0; i < 9; i++) {
+        g[i] = exp(clamp(select(0.0, b[i], b[i] == b[i]), -4.0, 4.0));
+    }
+    return g;
+}
 
 fn exposure() -> f32 {
     return frame_exposure(frame.exposure, frame.use_exposure_texture, textureLoad(exposure_in, vec2<i32>(0), 0).r);
-}
-
-fn load_history(p: vec2<i32>) -> vec4<f32> {
-    let q = clamp(p, vec2<i32>(0), vec2<i32>(frame.display_size) - 1);
-    return textureLoad(history_in, q, 0);
-}
-
-// Catmull-Rom weights for the four taps around a sample at fraction t.
-fn catmull_rom_weights(t: f32) -> vec4<f32> {
-    let t2 = t * t;
-    let t3 = t2 * t;
-    return vec4<f32>(
-        0.5 * (-t3 + 2.0 * t2 - t),
-        0.5 * (3.0 * t3 - 5.0 * t2 + 2.0),
-        0.5 * (-3.0 * t3 + 4.0 * t2 + t),
-        0.5 * (t3 - t2),
-    );
-}
-
-// History at display-pixel position `pos` (pixel centres at +0.5): colour by Catmull-Rom
-// (sharp under sub-pixel motion), weight by the nearest texel.
-fn sample_history(pos: vec2<f32>) -> vec4<f32> {
-    let x = pos - 0.5;
-    let base = vec2<i32>(floor(x));
-    let f = x - floor(x);
-    let wx = catmull_rom_weights(f.x);
-    let wy = catmull_rom_weights(f.y);
-    var color = vec3<f32>(0.0);
-    var lo = vec3<f32>(1.0);
-    var hi = vec3<f32>(0.0);
-    for (var j = 0; j < 4; j++) {
-        for (var i = 0; i < 4; i++) {
-            let h = load_history(base + vec2<i32>(i - 1, j - 1)).rgb;
-            color += wx[i] * wy[j] * h;
-            if i >= 1 && i <= 2 && j >= 1 && j <= 2 {
-                lo = min(lo, h);
-                hi = max(hi, h);
-            }
-        }
-    }
-    // Catmull-Rom overshoots at edges: keep it inside the 2×2 footprint's range.
-    color = clamp(color, lo, hi);
-    let weight = load_history(vec2<i32>(floor(pos))).a;
-    return vec4<f32>(color, weight);
 }
 
 @compute @workgroup_size(8, 8)
@@ -81,6 +57,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let gamma = clamp(prm.z, 0.25, 4.0);
     let max_frames = clamp(prm.w, 1.0, 64.0);
     let e = exposure();
+    let gains = kernel_gains(k0);
 
     var sum = vec3<f32>(0.0);
     var wsum = 0.0;
@@ -100,10 +77,13 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
             }
             let c = tonemap(sanitize(raw));
             let d = vec2<f32>(k) + 0.5 - frame.jitter - r;
-            let w = exp(-dot(d, d) / (2.0 * sigma * sigma));
+            // wmax, the sample's weight in the history accumulation, stays the Gaussian's:
+            // with exp(β) it could reach e⁴ and push the blend factor past 1.
+            let g = exp(-dot(d, d) / (2.0 * sigma * sigma));
+            let w = g * gains[(dy + 1) * 3 + dx + 1];
             sum += w * c;
             wsum += w;
-            wmax = max(wmax, w);
+            wmax = max(wmax, g);
             let y = rgb_to_ycocg(c);
             m1 += y;
             m2 += y * y;

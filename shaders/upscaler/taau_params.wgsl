@@ -2,13 +2,18 @@
 // texture the neural rungs predict, so resolve is shared by every rung.
 // params.x: reconstruction kernel σ in render pixels; .y: history trust in [0, 1];
 // .z: rectification box size in standard deviations; .w: longest history in frames.
-// Bindings: frame uniforms, features (from prepare), params (output).
+// The kernel logits β are 0 (a plain Gaussian) and so is the recurrent feedback, which the
+// next frame's network input reads whichever rung wrote it.
+// Bindings: frame uniforms, features (from prepare); outputs params, β0–3, β4–7, β8+feedback.
 // Grid: render size in 8×8 workgroups.
 #include "upscaler/common.wgsl"
 
 @group(0) @binding(0) var<uniform> frame: FrameUniforms;
 @group(0) @binding(1) var features: texture_2d<f32>;
 @group(0) @binding(2) var params: texture_storage_2d<rgba16float, write>;
+@group(0) @binding(3) var beta_lo: texture_storage_2d<rgba16float, write>;
+@group(0) @binding(4) var beta_hi: texture_storage_2d<rgba16float, write>;
+@group(0) @binding(5) var params_extra: texture_storage_2d<rgba16float, write>;
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -25,5 +30,9 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let sigma = mix(clamp(0.6 / ratio, 0.2, 0.5), 0.75, max(disocclusion, reactive));
     let gamma = 2.0;
     let max_frames = mix(16.0, 2.0, reactive);
-    textureStore(params, vec2<i32>(id.xy), vec4<f32>(sigma, trust, gamma, max_frames));
+    let p = vec2<i32>(id.xy);
+    textureStore(params, p, vec4<f32>(sigma, trust, gamma, max_frames));
+    textureStore(beta_lo, p, vec4<f32>(0.0));
+    textureStore(beta_hi, p, vec4<f32>(0.0));
+    textureStore(params_extra, p, vec4<f32>(0.0));
 }

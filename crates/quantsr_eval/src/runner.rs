@@ -4,7 +4,7 @@
 
 use quantsr_gpu::{GpuContext, create_texture, read_texture, wgpu};
 use quantsr_sequence::{Frame, Image, SequenceReader};
-use quantsr_upscaler::{DispatchInputs, Exposure, Upscaler, UpscalerDescriptor, UpscalerFlags};
+use quantsr_upscaler::{DispatchInputs, Exposure, ModelFile, Rung, Upscaler, UpscalerDescriptor, UpscalerFlags};
 
 use crate::spatial::{SpatialFilter, SpatialUpscaler};
 
@@ -23,19 +23,47 @@ pub enum Method {
     Easu,
     /// The temporal upscaler with fixed heuristics (the fallback rung and the baseline).
     Taau,
+    /// The temporal upscaler with the network at one precision (a neural rung), or `None` for
+    /// the best rung the device runs.
+    Neural(Option<Rung>),
 }
 
 impl Method {
     /// Every method, in the order tables list them.
-    pub const ALL: [Method; 4] = [Method::Bilinear, Method::Bicubic, Method::Easu, Method::Taau];
+    pub const ALL: [Method; 8] = [
+        Method::Bilinear,
+        Method::Bicubic,
+        Method::Easu,
+        Method::Taau,
+        Method::Neural(Some(Rung::F32)),
+        Method::Neural(Some(Rung::F16)),
+        Method::Neural(Some(Rung::Int8)),
+        Method::Neural(Some(Rung::LiteInt8)),
+    ];
 
-    /// The command-line name.
+    /// The command-line name: `neural` is the best rung, `neural-<precision>` one rung.
     pub fn name(self) -> &'static str {
         match self {
             Method::Bilinear => "bilinear",
             Method::Bicubic => "bicubic",
             Method::Easu => "easu",
             Method::Taau => "taau",
+            Method::Neural(None) => "neural",
+            Method::Neural(Some(Rung::F32)) => "neural-f32",
+            Method::Neural(Some(Rung::F16)) => "neural-f16",
+            Method::Neural(Some(Rung::Int8)) => "neural-int8",
+            Method::Neural(Some(Rung::LiteInt8)) => "neural-lite-int8",
+            Method::Neural(Some(Rung::Taau)) => "taau",
+        }
+    }
+
+    /// This method at another precision (`None`: the best rung); non-neural methods are
+    /// unchanged, and `taau` as a precision is the taau method.
+    pub fn with_precision(self, precision: Option<Rung>) -> Self {
+        match (self, precision) {
+            (Method::Neural(_), Some(Rung::Taau)) => Method::Taau,
+            (Method::Neural(_), p) => Method::Neural(p),
+            (m, _) => m,
         }
     }
 }
@@ -43,8 +71,8 @@ impl Method {
 impl std::str::FromStr for Method {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Method::ALL.into_iter().find(|m| m.name() == s).ok_or_else(|| {
-            let names: Vec<_> = Method::ALL.iter().map(|m| m.name()).collect();
+        std::iter::once(Method::Neural(None)).chain(Method::ALL).find(|m| m.name() == s).ok_or_else(|| {
+            let names: Vec<_> = std::iter::once("neural").chain(Method::ALL.iter().map(|m| m.name())).collect();
             format!("unknown method {s:?}; available: {}", names.join(", "))
         })
     }
@@ -121,7 +149,13 @@ impl SequenceRunner {
             Method::Bilinear => spatial(SpatialFilter::Bilinear)?,
             Method::Bicubic => spatial(SpatialFilter::Bicubic)?,
             Method::Easu => spatial(SpatialFilter::Easu)?,
-            Method::Taau => {
+            Method::Taau | Method::Neural(_) => {
+                // Build only the rung the method runs: every rung costs start-up time.
+                let rungs = match method {
+                    Method::Neural(Some(rung)) => vec![rung],
+                    Method::Neural(None) => Rung::ALL.to_vec(),
+                    _ => vec![Rung::Taau],
+                };
                 let desc = UpscalerDescriptor {
                     max_render_size: header.render_size,
                     display_size: header.display_size,
@@ -131,8 +165,14 @@ impl SequenceRunner {
                         depth_infinite: header.depth.infinite,
                     },
                     output_format: wgpu::TextureFormat::Rgba32Float,
+                    model: matches!(method, Method::Neural(_)).then(ModelFile::embedded),
+                    rungs: Some(rungs),
                 };
-                Engine::Temporal(Box::new(Upscaler::new(ctx, desc)?))
+                let mut upscaler = Upscaler::new(ctx, desc)?;
+                if let Method::Neural(Some(rung)) = method {
+                    upscaler.set_rung(rung)?;
+                }
+                Engine::Temporal(Box::new(upscaler))
             }
         };
         let usage = wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST;

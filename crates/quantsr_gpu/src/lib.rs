@@ -16,7 +16,9 @@ pub use error::GpuError;
 pub use kernel::{ComputeKernel, workgroups, workgroups_2d};
 pub use peak::measure_fma_peak;
 pub use readback::{TextureData, read_buffer, read_texture, read_texture_rect};
-pub use shader::{SHADER_FILES, ValidatedShader, all_shader_features, load_shader, shader_file, validate_wgsl};
+pub use shader::{
+    SHADER_FILES, ValidatedShader, all_shader_features, expand_includes, load_shader, shader_file, validate_wgsl,
+};
 pub use texture::{
     STORAGE_SAMPLED, UPLOADED, create_texture, create_texture_with_data, extent, texel_size, upload_texture,
 };

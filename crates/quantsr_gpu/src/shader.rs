@@ -28,11 +28,24 @@ pub fn load_shader(path: &str) -> Result<String, GpuError> {
     Ok(out)
 }
 
+/// Resolves the `#include` lines of WGSL made at run time (generated kernels) against the
+/// embedded tree, as [`load_shader`] does for a file.
+pub fn expand_includes(source: &str) -> Result<String, GpuError> {
+    let mut seen = HashSet::new();
+    let mut out = String::with_capacity(source.len());
+    expand_lines(source, &mut seen, &mut out)?;
+    Ok(out)
+}
+
 fn resolve_includes(path: &str, seen: &mut HashSet<String>, out: &mut String) -> Result<(), GpuError> {
     if !seen.insert(path.to_string()) {
         return Ok(());
     }
-    for line in shader_file(path)?.lines() {
+    expand_lines(shader_file(path)?, seen, out)
+}
+
+fn expand_lines(text: &str, seen: &mut HashSet<String>, out: &mut String) -> Result<(), GpuError> {
+    for line in text.lines() {
         match line.trim().strip_prefix("#include") {
             Some(rest) => {
                 let target = rest.trim().trim_matches('"');

@@ -1,6 +1,25 @@
 //! The GPU-free side of quantsr: plain-Rust references of every GPU pass, written for clarity
 //! rather than speed. They are the oracle the WGSL kernels are tested against (DESIGN §8,
-//! vello's `compare_gpu_cpu` pattern). Later this crate also holds the network description,
-//! weight files, quantization and the CPU forward pass.
+//! vello's `compare_gpu_cpu` pattern).
+//!
+//! | module      | what it holds |
+//! |-------------|---------------|
+//! | [`cpu`]     | references of the upscaler's frame passes (`shaders/upscaler/`) |
+//! | [`weights`] | the network description (training/NETWORK.md) and the weight file loader |
+//! | [`network`] | the parameter network's forward pass per rung (`f32`, `f16`, `int8`) and its output activations |
+//! | [`fixture`] | the model fixture training writes (torch's outputs on fixed inputs), for CPU and GPU parity tests |
+//! | [`error`]   | [`ModelError`], what can be wrong with a weight file or fixture |
 
 pub mod cpu;
+pub mod error;
+pub mod fixture;
+pub mod network;
+mod tensor_file;
+pub mod weights;
+
+pub use error::ModelError;
+pub use fixture::ModelFixture;
+pub use network::{Tensor, activate, forward_f16, forward_f32, forward_int8, layers_f16, layers_f32};
+pub use weights::{
+    INPUT_CHANNELS, LAYER_NAMES, Layer, LayerSpec, ModelFile, Network, NetworkKind, OUTPUT_CHANNELS, layer_specs,
+};

@@ -45,6 +45,17 @@ pub enum UpscalerError {
         /// The valid range.
         why: &'static str,
     },
+    /// The network's weight file is invalid.
+    #[error(transparent)]
+    Model(#[from] quantsr_model::ModelError),
+    /// A rung was asked for that this upscaler cannot run.
+    #[error("rung {rung} is not available: {why}")]
+    RungUnavailable {
+        /// The rung asked for.
+        rung: quantsr_monitor::Rung,
+        /// Why (not requested at creation, no weights, or a device feature missing).
+        why: String,
+    },
     /// The GPU layer failed (shader, pipeline, device).
     #[error(transparent)]
     Gpu(#[from] quantsr_gpu::GpuError),

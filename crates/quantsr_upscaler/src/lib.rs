@@ -8,14 +8,17 @@
 
 mod error;
 pub mod jitter;
+mod network;
 mod passes;
 mod uniforms;
 mod upscaler;
 
 pub use error::UpscalerError;
 pub use jitter::{QualityMode, jitter_offset, jitter_phase_count, mip_bias, projection_jitter, render_size};
+pub use network::{NetworkProbe, ProbeOutput};
 pub use passes::OUTPUT_FORMATS;
-pub use quantsr_monitor::FrameTimings;
+pub use quantsr_model::ModelFile;
+pub use quantsr_monitor::{FrameTimings, Rung};
 pub use upscaler::{
     CameraInfo, DebugView, DispatchInputs, Exposure, FrameInfo, PASS_NAMES, Upscaler, UpscalerDescriptor, UpscalerFlags,
 };

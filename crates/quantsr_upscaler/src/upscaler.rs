@@ -1,10 +1,13 @@
 //! The `Upscaler`: what a renderer creates once per view and dispatches every frame.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use quantsr_gpu::{GpuContext, create_texture, wgpu, workgroups_2d};
-use quantsr_monitor::{FrameTimings, TimestampRing};
+use quantsr_model::ModelFile;
+use quantsr_monitor::{FrameTimings, Rung, TimestampRing};
 
+use crate::network::{NetworkRung, NetworkTensors, ParamTargets, Precision};
 use crate::passes::{OUTPUT_FORMATS, Passes};
 use crate::uniforms::FrameUniforms;
 use crate::{QualityMode, UpscalerError, render_size};
@@ -20,6 +23,13 @@ pub struct UpscalerDescriptor {
     pub flags: UpscalerFlags,
     /// Format of the output textures given to `dispatch` (`Rgba16Float` or `Rgba32Float`).
     pub output_format: wgpu::TextureFormat,
+    /// The networks' weights: the model built into quantsr by default
+    /// ([`ModelFile::embedded`]), or one loaded with [`ModelFile::load`]; `None` leaves only
+    /// the `taau` rung.
+    pub model: Option<Arc<ModelFile>>,
+    /// The rungs to build (each costs pipelines and, on drivers that compile at first
+    /// dispatch, start-up time); `None` builds every rung the device can run.
+    pub rungs: Option<Vec<Rung>>,
 }
 
 impl UpscalerDescriptor {
@@ -35,7 +45,16 @@ impl UpscalerDescriptor {
             display_size,
             flags: UpscalerFlags::default(),
             output_format: wgpu::TextureFormat::Rgba16Float,
+            model: Some(ModelFile::embedded()),
+            rungs: None,
         }
+    }
+
+    /// The same descriptor building only `rungs` (e.g. `[Rung::Taau]` for the heuristic path
+    /// alone, which starts fastest).
+    pub fn with_rungs(mut self, rungs: &[Rung]) -> Self {
+        self.rungs = Some(rungs.to_vec());
+        self
     }
 }
 
@@ -148,6 +167,8 @@ pub struct FrameInfo {
     pub render_size: [u32; 2],
     /// Whether history was discarded (reset flag or first frame).
     pub reset: bool,
+    /// The rung that computed the reconstruction parameters.
+    pub rung: Rung,
 }
 
 /// Internal textures, allocated once at their largest size.
@@ -155,6 +176,12 @@ struct Resources {
     dilated_motion: wgpu::TextureView,
     features: wgpu::TextureView,
     params: wgpu::TextureView,
+    /// Kernel logits β0–3 and β4–7 (render res).
+    beta_lo: wgpu::TextureView,
+    beta_hi: wgpu::TextureView,
+    /// β8 and the recurrent feedback (.yz), per frame parity: the next frame's network input
+    /// reads what this frame wrote.
+    params_extra: [wgpu::TextureView; 2],
     depth_history: [wgpu::TextureView; 2],
     history: [wgpu::TextureView; 2],
     no_reactive: wgpu::TextureView,
@@ -169,6 +196,8 @@ struct FrameBindings {
     taau_params: wgpu::BindGroup,
     resolve: wgpu::BindGroup,
     sharpen: wgpu::BindGroup,
+    /// The network input pass's bind group per neural rung (same order as `Upscaler::networks`).
+    network_input: Vec<wgpu::BindGroup>,
 }
 
 /// How many sets of caller textures keep their bind groups (renderers rotate 2–3 sets).
@@ -187,6 +216,10 @@ pub struct Upscaler {
     prev_render_size: [u32; 2],
     timer: Option<TimestampRing>,
     timings: VecDeque<FrameTimings>,
+    tensors: NetworkTensors,
+    networks: Vec<NetworkRung>,
+    unavailable: Vec<(Rung, String)>,
+    rung: Rung,
 }
 
 /// Names of the passes, in the order [`FrameTimings::pass_ms`] lists them.
@@ -260,6 +293,7 @@ impl Upscaler {
             });
         }
         let passes = Passes::new(ctx, desc.output_format)?;
+        let wanted = desc.rungs.clone().unwrap_or_else(|| Rung::ALL.to_vec());
         let device = &ctx.device;
         let storage = wgpu::TextureUsages::STORAGE_BINDING | wgpu::TextureUsages::TEXTURE_BINDING;
         let tex =
@@ -270,6 +304,9 @@ impl Upscaler {
             dilated_motion: tex("dilated motion", rs, wgpu::TextureFormat::Rg32Float),
             features: tex("features", rs, wgpu::TextureFormat::Rgba16Float),
             params: tex("reconstruction params", rs, wgpu::TextureFormat::Rgba16Float),
+            beta_lo: tex("kernel logits 0-3", rs, wgpu::TextureFormat::Rgba16Float),
+            beta_hi: tex("kernel logits 4-7", rs, wgpu::TextureFormat::Rgba16Float),
+            params_extra: [0, 1].map(|_| tex("kernel logit 8 and feedback", rs, wgpu::TextureFormat::Rgba16Float)),
             depth_history: [0, 1].map(|_| tex("depth history", rs, wgpu::TextureFormat::R32Float)),
             history: [0, 1].map(|_| tex("history", ds, wgpu::TextureFormat::Rgba16Float)),
             no_reactive: tex("no reactive", [1, 1], wgpu::TextureFormat::R32Float),
@@ -289,6 +326,12 @@ impl Upscaler {
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
+        let (tensors, networks, unavailable) = build_networks(ctx, &desc, &wanted, &uniforms, &resources)?;
+        // Start on the best rung built (taau is always there).
+        let rung = quality_order(desc.model.as_deref())
+            .into_iter()
+            .find(|r| !r.is_neural() || networks.iter().any(|n| n.rung == *r))
+            .unwrap_or(Rung::Taau);
         let mut upscaler = Self {
             ctx: ctx.clone(),
             desc,
@@ -300,6 +343,10 @@ impl Upscaler {
             prev_render_size: [1, 1],
             timer: ctx.caps.timestamps.then(|| TimestampRing::new(&ctx.device, &ctx.queue, 4, PASS_NAMES.len() as u32)),
             timings: VecDeque::new(),
+            tensors,
+            networks,
+            unavailable,
+            rung,
         };
         upscaler.warm_up()?;
         Ok(upscaler)
@@ -342,12 +389,14 @@ impl Upscaler {
         &self.desc
     }
 
-    /// Runs every pipeline once on tiny placeholder inputs and waits, so drivers that compile
-    /// at first dispatch do it now rather than in the first real frame.
+    /// Runs every pipeline of every rung once on small placeholder inputs and waits, so drivers
+    /// that compile at first dispatch do it now rather than in a real frame or at a rung switch.
     fn warm_up(&mut self) -> Result<(), UpscalerError> {
         let device = &self.ctx.device;
+        // 8×8 reaches every level of the network (⅛ resolution is 1×1).
+        let size = [self.desc.max_render_size[0].min(8), self.desc.max_render_size[1].min(8)];
         let tiny = |format| {
-            create_texture(device, "warm-up input", [1, 1], format, wgpu::TextureUsages::TEXTURE_BINDING)
+            create_texture(device, "warm-up input", size, format, wgpu::TextureUsages::TEXTURE_BINDING)
                 .create_view(&Default::default())
         };
         let color = tiny(wgpu::TextureFormat::Rgba16Float);
@@ -361,7 +410,6 @@ impl Upscaler {
             wgpu::TextureUsages::STORAGE_BINDING,
         )
         .create_view(&Default::default());
-        let mut encoder = device.create_command_encoder(&Default::default());
         let inputs = DispatchInputs {
             color: &color,
             depth: &depth,
@@ -371,16 +419,23 @@ impl Upscaler {
             output: &output,
             jitter: [0.0, 0.0],
             motion_vector_scale: [1.0, 1.0],
-            render_size: [1, 1],
+            render_size: size,
             reset: true,
             frame_time_delta_ms: 0.0,
             sharpness: Some(0.5),
             camera: None,
             debug_view: DebugView::None,
         };
-        self.dispatch(&mut encoder, &inputs)?;
-        self.ctx.queue.submit([encoder.finish()]);
-        self.ctx.wait_idle()?;
+        let chosen = self.rung;
+        for rung in self.available_rungs() {
+            self.rung = rung;
+            let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
+            self.dispatch(&mut encoder, &inputs)?;
+            self.ctx.queue.submit([encoder.finish()]);
+            self.ctx.wait_idle()?;
+        }
+        self.rung = chosen;
+        self.prev_render_size = [1, 1];
         if let Some(timer) = &mut self.timer {
             timer.after_submit();
             self.ctx.wait_idle()?;
@@ -388,6 +443,42 @@ impl Upscaler {
         }
         self.bind_cache.clear();
         self.frame_index = 0;
+        Ok(())
+    }
+
+    /// The rungs this upscaler can run, best first (the model's measured validation quality
+    /// orders them; `taau` is always there, last).
+    pub fn available_rungs(&self) -> Vec<Rung> {
+        quality_order(self.desc.model.as_deref())
+            .into_iter()
+            .filter(|r| !r.is_neural() || self.networks.iter().any(|n| n.rung == *r))
+            .collect()
+    }
+
+    /// The rungs that were asked for (or exist) but cannot run here, with the reason (e.g. the
+    /// device lacks `SHADER_F16`, or no model was given).
+    pub fn unavailable_rungs(&self) -> &[(Rung, String)] {
+        &self.unavailable
+    }
+
+    /// The rung the next `dispatch` will use.
+    pub fn rung(&self) -> Rung {
+        self.rung
+    }
+
+    /// Chooses the rung of the following frames. Every rung reads and writes the same history
+    /// and feedback, so a switch needs no reset and compiles nothing; it may happen on any
+    /// frame.
+    pub fn set_rung(&mut self, rung: Rung) -> Result<(), UpscalerError> {
+        if !self.available_rungs().contains(&rung) {
+            let why = self
+                .unavailable
+                .iter()
+                .find(|(r, _)| *r == rung)
+                .map_or_else(|| "it was not requested when the upscaler was created".to_owned(), |(_, w)| w.clone());
+            return Err(UpscalerError::RungUnavailable { rung, why });
+        }
+        self.rung = rung;
         Ok(())
     }
 
@@ -491,21 +582,45 @@ impl Upscaler {
         let b = self.bind_cache.last().expect("bindings were just prepared");
         let p = &self.passes;
         let (rs, ds) = (inputs.render_size, self.desc.display_size);
-        let steps = [
-            (&p.prepare, &b.prepare, rs),
-            (&p.taau_params, &b.taau_params, rs),
-            (&p.resolve, &b.resolve, ds),
-            (&p.sharpen, &b.sharpen, ds),
-        ];
-        for (kernel, group, size) in steps {
-            let writes = self.timer.as_mut().and_then(|t| t.pass_writes());
-            kernel.dispatch(encoder, &[group], workgroups_2d(size, [8, 8]), writes);
+        p.prepare.dispatch(
+            encoder,
+            &[&b.prepare],
+            workgroups_2d(rs, [8, 8]),
+            self.timer.as_mut().and_then(TimestampRing::pass_writes),
+        );
+        match self.networks.iter().position(|n| n.rung == self.rung) {
+            None => p.taau_params.dispatch(
+                encoder,
+                &[&b.taau_params],
+                workgroups_2d(rs, [8, 8]),
+                self.timer.as_mut().and_then(TimestampRing::pass_writes),
+            ),
+            Some(i) => {
+                // The whole network is one timed pass: the controller budgets the rung, not its layers.
+                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some("network"),
+                    timestamp_writes: self.timer.as_mut().and_then(TimestampRing::pass_writes),
+                });
+                self.networks[i].record(&mut pass, &b.network_input[i], parity, rs);
+            }
         }
+        p.resolve.dispatch(
+            encoder,
+            &[&b.resolve],
+            workgroups_2d(ds, [8, 8]),
+            self.timer.as_mut().and_then(TimestampRing::pass_writes),
+        );
+        p.sharpen.dispatch(
+            encoder,
+            &[&b.sharpen],
+            workgroups_2d(ds, [8, 8]),
+            self.timer.as_mut().and_then(TimestampRing::pass_writes),
+        );
         if let Some(timer) = &mut self.timer {
             timer.end_frame(encoder);
         }
 
-        let info = FrameInfo { frame_index: self.frame_index, render_size: rs, reset };
+        let info = FrameInfo { frame_index: self.frame_index, render_size: rs, reset, rung: self.rung };
         self.frame_index += 1;
         self.prev_render_size = rs;
         Ok(info)
@@ -550,7 +665,18 @@ impl Upscaler {
                 view(&r.depth_history[cur]),
             ],
         );
-        let taau_params = p.taau_params.bind_group(device, 0, &[u.clone(), view(&r.features), view(&r.params)]);
+        let taau_params = p.taau_params.bind_group(
+            device,
+            0,
+            &[
+                u.clone(),
+                view(&r.features),
+                view(&r.params),
+                view(&r.beta_lo),
+                view(&r.beta_hi),
+                view(&r.params_extra[cur]),
+            ],
+        );
         let resolve = p.resolve.bind_group(
             device,
             0,
@@ -562,8 +688,32 @@ impl Upscaler {
                 view(&r.params),
                 view(&r.history[prev]),
                 view(&r.history[cur]),
+                view(&r.beta_lo),
+                view(&r.beta_hi),
+                view(&r.params_extra[cur]),
             ],
         );
+        let network_input = self
+            .networks
+            .iter()
+            .map(|n| {
+                n.input_kernel().bind_group(
+                    device,
+                    0,
+                    &[
+                        u.clone(),
+                        view(inputs.color),
+                        view(exposure),
+                        view(inputs.depth),
+                        view(&r.dilated_motion),
+                        view(&r.features),
+                        view(&r.history[prev]),
+                        view(&r.params_extra[prev]),
+                        self.tensors.input().as_entire_binding(),
+                    ],
+                )
+            })
+            .collect();
         let sharpen = p.sharpen.bind_group(
             device,
             0,
@@ -581,6 +731,64 @@ impl Upscaler {
             self.bind_cache.remove(0);
         }
         let key = views.map(wgpu::TextureView::clone);
-        self.bind_cache.push(FrameBindings { key, parity, prepare, taau_params, resolve, sharpen });
+        self.bind_cache.push(FrameBindings { key, parity, prepare, taau_params, resolve, sharpen, network_input });
     }
+}
+
+/// The rungs in quality order: the neural ones by the validation PSNR the model file measured
+/// (`val_psnr`), the default order where it is missing; `taau` last.
+fn quality_order(model: Option<&ModelFile>) -> Vec<Rung> {
+    let mut neural: Vec<Rung> = Rung::ALL.into_iter().filter(|r| r.is_neural()).collect();
+    if let Some(model) = model {
+        let psnr = |r: &Rung| model.val_psnr.get(r.name()).copied().unwrap_or(f64::NEG_INFINITY);
+        // Stable: equal or missing scores keep the default order.
+        neural.sort_by(|a, b| psnr(b).total_cmp(&psnr(a)));
+    }
+    neural.push(Rung::Taau);
+    neural
+}
+
+/// The neural rungs built, the tensors they share, and the rungs left out with the reason.
+type BuiltNetworks = (NetworkTensors, Vec<NetworkRung>, Vec<(Rung, String)>);
+
+/// Builds the neural rungs of `wanted` that the model and device allow.
+fn build_networks(
+    ctx: &GpuContext,
+    desc: &UpscalerDescriptor,
+    wanted: &[Rung],
+    uniforms: &wgpu::Buffer,
+    r: &Resources,
+) -> Result<BuiltNetworks, UpscalerError> {
+    let mut unavailable = Vec::new();
+    let mut plan = Vec::new();
+    for rung in wanted.iter().copied().filter(|r| r.is_neural()) {
+        let Some(model) = desc.model.as_deref() else {
+            unavailable.push((rung, "no model was given (UpscalerDescriptor::model is None)".to_owned()));
+            continue;
+        };
+        let (precision, kind) = match rung {
+            Rung::F32 => (Precision::F32, quantsr_model::NetworkKind::Full),
+            Rung::F16 => (Precision::F16, quantsr_model::NetworkKind::Full),
+            Rung::Int8 => (Precision::Int8, quantsr_model::NetworkKind::Full),
+            _ => (Precision::Int8, quantsr_model::NetworkKind::Lite),
+        };
+        if precision == Precision::F16 && !ctx.caps.shader_f16 {
+            unavailable.push((rung, "the device does not support SHADER_F16".to_owned()));
+            continue;
+        }
+        plan.push((rung, precision, model.network(kind)));
+    }
+    let nets: Vec<&quantsr_model::Network> = plan.iter().map(|(_, _, n)| *n).collect();
+    let tensors = NetworkTensors::new(&ctx.device, desc.max_render_size, &nets);
+    let targets = ParamTargets {
+        params: &r.params,
+        beta_lo: &r.beta_lo,
+        beta_hi: &r.beta_hi,
+        params_extra: [&r.params_extra[0], &r.params_extra[1]],
+    };
+    let networks = plan
+        .into_iter()
+        .map(|(rung, precision, net)| NetworkRung::new(ctx, rung, precision, net, uniforms, &tensors, &targets))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((tensors, networks, unavailable))
 }

@@ -9,7 +9,8 @@ use quantsr_gpu::{
 };
 use quantsr_model::cpu::{self, CpuFrameInputs, CpuUpscaler, CpuUpscalerDescriptor, F16Rounding, Image, StorageFormat};
 use quantsr_upscaler::{
-    DebugView, DispatchInputs, Exposure, Upscaler, UpscalerDescriptor, UpscalerFlags, jitter_offset, jitter_phase_count,
+    DebugView, DispatchInputs, Exposure, Rung, Upscaler, UpscalerDescriptor, UpscalerFlags, jitter_offset,
+    jitter_phase_count,
 };
 
 /// Largest render size, and the display size: a 2× ratio at sizes that are not multiples of
@@ -329,6 +330,8 @@ fn gpu_upscaler(ctx: &GpuContext, output_format: wgpu::TextureFormat) -> Upscale
         display_size: DISPLAY,
         flags: UpscalerFlags { hdr: true, depth_inverted: true, depth_infinite: false },
         output_format,
+        model: None,
+        rungs: Some(vec![Rung::Taau]),
     };
     Upscaler::new(ctx, desc).unwrap()
 }

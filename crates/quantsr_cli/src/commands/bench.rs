@@ -5,9 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 use quantsr_gpu::{GpuContext, GpuOptions, create_texture, measure_fma_peak, wgpu};
+use quantsr_model::NetworkKind;
 use quantsr_scenes::{FrameRequest, SceneRenderer, builtin_scene};
 use quantsr_upscaler::{
-    DispatchInputs, PASS_NAMES, QualityMode, Upscaler, UpscalerDescriptor, jitter_offset, jitter_phase_count, mip_bias,
+    DispatchInputs, PASS_NAMES, QualityMode, Rung, Upscaler, UpscalerDescriptor, jitter_offset, jitter_phase_count,
+    mip_bias,
 };
 use serde::Serialize;
 
@@ -108,15 +110,22 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         create_texture(&ctx.device, "bench output", display, desc.output_format, wgpu::TextureUsages::STORAGE_BINDING);
     let output = view(&output);
 
+    let mut upscaler = Upscaler::new(&ctx, desc.clone())?;
+    for (rung, why) in upscaler.unavailable_rungs() {
+        eprintln!("skipping {rung}: {why}");
+    }
+    let model = desc.model.clone();
     let mut rungs = Vec::new();
-    {
-        let mut upscaler = Upscaler::new(&ctx, desc.clone())?;
+    for rung in upscaler.available_rungs() {
+        upscaler.set_rung(rung)?;
         let phases = jitter_phase_count(render[0], display[0]);
         let warmup = 10;
+        upscaler.take_timings();
         let mut wall = Vec::new();
+        let mut indices = std::ops::Range { start: u64::MAX, end: 0 };
         for i in 0..warmup + args.frames {
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
-            upscaler.dispatch(
+            let info = upscaler.dispatch(
                 &mut encoder,
                 &DispatchInputs {
                     color: &color,
@@ -142,15 +151,17 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             ctx.wait_idle()?;
             if i >= warmup {
                 wall.push(submitted.elapsed().as_secs_f64() * 1e3);
+                indices.start = indices.start.min(info.frame_index);
+                indices.end = info.frame_index + 1;
             }
         }
         upscaler.poll_timings();
         ctx.wait_idle()?;
         upscaler.poll_timings();
         let timings: Vec<_> =
-            upscaler.take_timings().into_iter().filter(|t| t.frame_index >= u64::from(warmup)).collect();
+            upscaler.take_timings().into_iter().filter(|t| indices.contains(&t.frame_index)).collect();
         if timings.is_empty() {
-            bail!("no timings were harvested");
+            bail!("{rung}: no timings were harvested");
         }
         let mut totals: Vec<f64> = timings.iter().map(|t| t.total_ms()).collect();
         let mut passes = std::collections::BTreeMap::new();
@@ -160,15 +171,26 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             passes.insert(*name, percentile(&mut v, 0.5));
             passes_p95.insert(*name, percentile(&mut v, 0.95));
         }
+        // FLOPs of the network step: 2 per multiply-add of every layer (the input pass and the
+        // activations are not counted).
+        let network_gflop = match (&model, rung) {
+            (Some(m), r) if r.is_neural() => {
+                let kind = if r == Rung::LiteInt8 { NetworkKind::Lite } else { NetworkKind::Full };
+                2.0 * m.network(kind).macs_per_render_pixel() * f64::from(render[0]) * f64::from(render[1]) / 1e9
+            }
+            _ => 0.0,
+        };
+        let network_ms = if rung.is_neural() { passes["params"] } else { 0.0 };
+        let gflops = if network_ms > 0.0 { network_gflop / (network_ms / 1e3) } else { 0.0 };
         rungs.push(RungResult {
-            rung: "taau",
+            rung: rung.name(),
             frame_ms: percentile(&mut totals, 0.5),
             frame_ms_p95: percentile(&mut totals, 0.95),
             wall_ms: percentile(&mut wall, 0.5),
-            network_ms: 0.0,
-            network_gflop: 0.0,
-            gflops: 0.0,
-            peak_fraction: 0.0,
+            network_ms,
+            network_gflop,
+            gflops,
+            peak_fraction: peak.map_or(0.0, |p| gflops / p),
             passes,
             passes_p95,
             frames: timings.len(),
@@ -181,22 +203,29 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         None => println!("FMA peak not measured"),
     }
     println!(
-        "{:<10} {:>9} {:>9} {:>9} {}",
+        "{:<10} {:>9} {:>9} {:>9} {} {:>8} {:>6} {:>8}",
         "rung",
         "frame ms",
         "p95 ms",
         "wall ms",
-        PASS_NAMES.map(|n| format!("{n:>9}")).join(" ")
+        PASS_NAMES.map(|n| format!("{n:>9}")).join(" "),
+        "GFLOP/s",
+        "%peak",
+        "vs taau"
     );
+    let taau_ms = rungs.iter().find(|r| r.rung == "taau").map(|r| r.frame_ms);
     for r in &rungs {
         let per_pass: Vec<String> = PASS_NAMES.iter().map(|n| format!("{:>9.3}", r.passes[n])).collect();
         println!(
-            "{:<10} {:>9.3} {:>9.3} {:>9.3} {}",
+            "{:<10} {:>9.3} {:>9.3} {:>9.3} {} {:>8.1} {:>6.1} {:>8.2}",
             r.rung,
             r.frame_ms,
             r.frame_ms_p95,
             r.wall_ms,
-            per_pass.join(" ")
+            per_pass.join(" "),
+            r.gflops,
+            100.0 * r.peak_fraction,
+            taau_ms.map_or(f64::NAN, |t| r.frame_ms / t)
         );
     }
     if let Some(path) = &args.json {

@@ -8,7 +8,7 @@ use quantsr_gpu::{GpuContext, GpuOptions};
 use quantsr_sequence::{Image, SequenceReader, display_transform, write_png};
 use serde::Serialize;
 
-use super::{parse_unit, progress_bar};
+use super::{PrecisionArg, parse_unit, progress_bar};
 
 /// Arguments of `quantsr eval`.
 #[derive(Debug, clap::Args)]
@@ -16,9 +16,14 @@ pub struct EvalArgs {
     /// Sequence folder with ground truth.
     #[arg(long)]
     seq: PathBuf,
-    /// Methods to compare (repeat the flag or separate with commas); default: all.
+    /// Methods to compare (repeat the flag or separate with commas): bilinear, bicubic, easu,
+    /// taau, neural (with --precision), neural-f32, neural-f16, neural-int8, neural-lite-int8;
+    /// default: all.
     #[arg(long, value_delimiter = ',')]
     method: Vec<Method>,
+    /// Precision of a plain `neural` method: f32, f16, int8, lite-int8 or auto.
+    #[arg(long)]
+    precision: Option<PrecisionArg>,
     /// Also write the results as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -59,7 +64,14 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     if !reader.has_ground_truth() {
         bail!("{} has no ground truth (NNNNN.gt.exr): nothing to compare with", args.seq.display());
     }
-    let methods = if args.method.is_empty() { Method::ALL.to_vec() } else { args.method.clone() };
+    let mut methods = if args.method.is_empty() { Method::ALL.to_vec() } else { args.method.clone() };
+    if let Some(PrecisionArg(p)) = args.precision {
+        for m in &mut methods {
+            if *m == Method::Neural(None) {
+                *m = m.with_precision(p);
+            }
+        }
+    }
     let ctx = GpuContext::new_blocking(&GpuOptions::default()).context("opening the GPU")?;
     let mut results = Vec::new();
     let mut last_frames = Vec::new();
@@ -81,7 +93,10 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         let m = scorer.summary();
         results.push(MethodResult {
             method: method.name(),
-            precision: None,
+            precision: match method {
+                Method::Neural(rung) => Some(rung.map_or("auto", |r| r.name())),
+                _ => None,
+            },
             psnr: m.psnr,
             ssim: m.ssim,
             tpsnr: m.tpsnr,

@@ -7,7 +7,7 @@ use quantsr_eval::{Method, SequenceRunner};
 use quantsr_gpu::{GpuContext, GpuOptions};
 use quantsr_sequence::{Image, SamplePrecision, SequenceReader, write_exr, write_png};
 
-use super::{parse_unit, progress_bar};
+use super::{PrecisionArg, parse_unit, progress_bar};
 
 /// Output file format of `quantsr upscale`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -24,9 +24,12 @@ pub struct UpscaleArgs {
     /// Sequence folder to read (format v1).
     #[arg(long)]
     seq: PathBuf,
-    /// Upscaling method.
+    /// Upscaling method: bilinear, bicubic, easu, taau or neural.
     #[arg(long, default_value = "taau")]
     method: Method,
+    /// Precision of the neural method: f32, f16, int8, lite-int8 or auto.
+    #[arg(long)]
+    precision: Option<PrecisionArg>,
     /// Sharpening of the temporal methods, 0 to 1.
     #[arg(long, default_value_t = quantsr_eval::DEFAULT_SHARPNESS, value_parser = parse_unit)]
     sharpness: f32,
@@ -59,12 +62,16 @@ pub fn run(args: &UpscaleArgs) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let ctx = GpuContext::new_blocking(&GpuOptions::default()).context("opening the GPU")?;
-    let mut runner = SequenceRunner::new(&ctx, &reader, args.method)?.with_sharpness(args.sharpness);
+    let method = match args.precision {
+        Some(PrecisionArg(p)) => args.method.with_precision(p),
+        None => args.method,
+    };
+    let mut runner = SequenceRunner::new(&ctx, &reader, method)?.with_sharpness(args.sharpness);
     let ext = match args.format {
         OutputFormat::Exr => "exr",
         OutputFormat::Png => "png",
     };
-    let bar = progress_bar(reader.frame_count() as u64, args.method.name());
+    let bar = progress_bar(reader.frame_count() as u64, method.name());
     for i in 0..reader.frame_count() {
         let frame = reader.frame(i)?;
         let image = runner.run_frame(&frame).with_context(|| format!("upscaling frame {i}"))?;

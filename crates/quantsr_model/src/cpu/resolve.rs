@@ -19,7 +19,9 @@ pub struct ResolveInputs<'a> {
     pub color: &'a Image,
     /// prepare's dilated motion (`render_size`, UV units).
     pub dilated_motion: &'a Image,
-    /// The reconstruction parameters (`render_size`): σ, trust, γ, max frames.
+    /// The reconstruction parameters (`render_size`): σ, trust, γ, max frames, and when the
+    /// image has 13 or more channels the kernel logits β0–8 in channels 4–12 (the network's
+    /// activated outputs, training/NETWORK.md); β = 0 otherwise, as for the taau rung.
     pub params: &'a Image,
     /// The previous frame's history (`display_size`, tonemapped rgb + weight).
     pub history: &'a Image,
@@ -90,6 +92,11 @@ fn resolve_pixel(frame: &FrameConstants, inputs: &ResolveInputs<'_>, p: [i32; 2]
     let gamma = clamp(prm[2], 0.25, 4.0);
     let max_frames = clamp(prm[3], 1.0, 64.0);
     let e = exposure(frame);
+    let texel = inputs.params.pixel(k0[0] as u32, k0[1] as u32);
+    let gain = |tap: usize| {
+        let b = if texel.len() >= 13 { texel[4 + tap] } else { 0.0 };
+        clamp(if b.is_nan() { 0.0 } else { b }, -4.0, 4.0).exp()
+    };
 
     // Gaussian reconstruction over the valid, finite samples of the 3×3 around k0, and the
     // first two moments of their YCoCg for the variance clip.
@@ -111,10 +118,13 @@ fn resolve_pixel(frame: &FrameConstants, inputs: &ResolveInputs<'_>, p: [i32; 2]
             }
             let c = tonemap(sanitize(raw));
             let d = Vec2::from_i32(k) + 0.5 - jitter - r;
-            let w = (-d.dot(d) / (2.0 * sigma * sigma)).exp();
+            // wmax (the sample's weight in the accumulation) stays the Gaussian's: exp(β)
+            // could reach e⁴ and push the blend factor past 1.
+            let g = (-d.dot(d) / (2.0 * sigma * sigma)).exp();
+            let w = g * gain(((dy + 1) * 3 + dx + 1) as usize);
             sum += w * c;
             wsum += w;
-            wmax = wmax.max(w);
+            wmax = wmax.max(g);
             let y = rgb_to_ycocg(c);
             m1 += y;
             m2 += y * y;

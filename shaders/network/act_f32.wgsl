@@ -1,0 +1,15 @@
+// Activation storage of the f32 rung: 4 channels per vec4<f32> (16 bytes). Included first by
+// every network kernel of the rung (the host swaps this include for act_f16 or act_int8).
+alias Act = vec4<f32>;
+
+fn act_load(a: Act) -> vec4<f32> {
+    return a;
+}
+
+fn act_pack(v: vec4<f32>) -> Act {
+    return v;
+}
+
+fn input_pack(v: vec4<f32>) -> Act {
+    return v;
+}
