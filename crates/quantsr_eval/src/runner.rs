@@ -216,6 +216,26 @@ impl SequenceRunner {
         self
     }
 
+    /// The rungs the temporal method can switch between (empty for spatial methods).
+    pub fn available_rungs(&self) -> Vec<Rung> {
+        match &self.engine {
+            Engine::Temporal(u) => u.available_rungs(),
+            Engine::Spatial(_) => Vec::new(),
+        }
+    }
+
+    /// Switches the rung of the temporal method from the next frame on (no reset).
+    pub fn set_rung(&mut self, rung: Rung) -> Result<(), RunError> {
+        match &mut self.engine {
+            Engine::Temporal(u) => Ok(u.set_rung(rung)?),
+            Engine::Spatial(_) => Err(quantsr_upscaler::UpscalerError::RungUnavailable {
+                rung,
+                why: "a spatial method has no rungs".into(),
+            }
+            .into()),
+        }
+    }
+
     /// Upscales one frame (frames must come in order) and returns the RGBA result.
     pub fn run_frame(&mut self, frame: &Frame) -> Result<Image, RunError> {
         let q = &self.ctx.queue;

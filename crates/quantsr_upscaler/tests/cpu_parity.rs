@@ -490,3 +490,151 @@ fn compare_every_frame(output_format: wgpu::TextureFormat) {
     assert!(saw.0 && saw.1, "no full or no partial disocclusion in the fixture: {saw:?}");
     assert_eq!(longest_history, 16.0, "history never reached its longest length");
 }
+
+/// What the neural comparison runs: a fixed rung, or a different rung every frame.
+#[derive(Debug, Clone, Copy)]
+enum Schedule {
+    Fixed(Rung),
+    SwitchEveryFrame,
+}
+
+fn cpu_rung(rung: Rung) -> Option<cpu::CpuNetworkRung> {
+    let model = quantsr_model::ModelFile::embedded();
+    let (kind, precision) = match rung {
+        Rung::F32 => (quantsr_model::NetworkKind::Full, cpu::NetworkPrecision::F32),
+        Rung::F16 => (quantsr_model::NetworkKind::Full, cpu::NetworkPrecision::F16),
+        Rung::Int8 => (quantsr_model::NetworkKind::Full, cpu::NetworkPrecision::Int8),
+        Rung::LiteInt8 => (quantsr_model::NetworkKind::Lite, cpu::NetworkPrecision::Int8),
+        Rung::Taau => return None,
+    };
+    Some(cpu::CpuNetworkRung { network: model.network(kind).clone(), precision })
+}
+
+/// Tolerances of the neural comparison (tonemapped image). The f32 and int8 rungs agree with
+/// the reference as tightly as taau does ([`IMAGE_TOLERANCE`], [`MEAN_TOLERANCE`]; measured on
+/// lavapipe: max 2.9e-4 for f32 and 4.9e-4, one f16 step, for the int8 rungs): the int8
+/// arithmetic is exact and the f32 one differs by summation order only. The f16 rung computes its
+/// products in f16 where the reference rounds only the stored activations (max 1.8e-3, frame
+/// mean 8.4e-5 measured): 1e-2 and 4e-4. A rung switched every frame is held to the f16 bounds.
+fn neural_tolerance(rung: Option<Rung>) -> (f32, f32) {
+    match rung {
+        Some(Rung::F32) | Some(Rung::Int8) | Some(Rung::LiteInt8) => (IMAGE_TOLERANCE, MEAN_TOLERANCE),
+        _ => (1e-2, 4e-4),
+    }
+}
+
+/// Every neural rung, and a rung switch every frame, through the GPU upscaler and the CPU
+/// reference (prepare → network input → the network at that precision → resolve → sharpen),
+/// frame by frame. The GPU upscaler is built once with every rung and reset between schedules.
+#[test]
+fn neural_rungs_match_the_cpu_reference_frame_by_frame() {
+    let ctx = test_gpu();
+    let f16_rounding = device_f16_rounding(&ctx);
+    let textures = GpuTextures::new(&ctx);
+    let output_format = wgpu::TextureFormat::Rgba32Float;
+    let image_out = output_texture(&ctx, output_format);
+    let view = |t: &wgpu::Texture| t.create_view(&Default::default());
+    let (color, depth, motion, reactive, image_view) = (
+        view(&textures.color),
+        view(&textures.depth),
+        view(&textures.motion),
+        view(&textures.reactive),
+        view(&image_out),
+    );
+    let mut gpu = Upscaler::new(
+        &ctx,
+        UpscalerDescriptor {
+            max_render_size: RENDER,
+            display_size: DISPLAY,
+            flags: UpscalerFlags { hdr: true, depth_inverted: true, depth_infinite: false },
+            output_format,
+            model: Some(quantsr_model::ModelFile::embedded()),
+            rungs: None,
+        },
+    )
+    .unwrap();
+    let available = gpu.available_rungs();
+    let mut schedules: Vec<Schedule> =
+        available.iter().filter(|r| r.is_neural()).map(|r| Schedule::Fixed(*r)).collect();
+    schedules.push(Schedule::SwitchEveryFrame);
+    let frames: Vec<Frame> = frames().into_iter().take(24).collect();
+    let mut report = Vec::new();
+    for schedule in schedules {
+        let mut reference = CpuUpscaler::new(CpuUpscalerDescriptor {
+            max_render_size: RENDER,
+            display_size: DISPLAY,
+            depth_inverted: true,
+            output_format: StorageFormat::Rgba32Float,
+            f16_rounding,
+        });
+        let mut worst = (0.0f32, 0.0f32);
+        for (i, f) in frames.iter().enumerate() {
+            let rung = match schedule {
+                Schedule::Fixed(r) => r,
+                Schedule::SwitchEveryFrame => available[i % available.len()],
+            };
+            gpu.set_rung(rung).unwrap();
+            reference.set_rung(cpu_rung(rung));
+            let (c, d, m, r) = frame_images(f, i as f32);
+            upload_texture(&ctx.queue, &textures.color, bytemuck::cast_slice(c.data()));
+            upload_texture(&ctx.queue, &textures.depth, bytemuck::cast_slice(d.data()));
+            upload_texture(&ctx.queue, &textures.motion, bytemuck::cast_slice(m.data()));
+            upload_texture(&ctx.queue, &textures.reactive, bytemuck::cast_slice(r.data()));
+            let motion_vector_scale =
+                if f.motion_in_pixels { f.render_size.map(|s| -1.0 / s as f32) } else { [1.0, 1.0] };
+            let exposure = f.exposure.filter(|_| !f.exposure_texture);
+            let reset = f.reset || i == 0;
+            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            let info = gpu
+                .dispatch(
+                    &mut encoder,
+                    &DispatchInputs {
+                        color: &color,
+                        depth: &depth,
+                        motion_vectors: &motion,
+                        exposure: exposure.map(Exposure::Value),
+                        reactive: f.reactive.then_some(&reactive),
+                        output: &image_view,
+                        jitter: f.jitter,
+                        motion_vector_scale,
+                        render_size: f.render_size,
+                        reset,
+                        frame_time_delta_ms: 16.7,
+                        sharpness: f.sharpness,
+                        camera: None,
+                        debug_view: DebugView::None,
+                    },
+                )
+                .unwrap();
+            assert_eq!(info.rung, rung);
+            ctx.queue.submit([encoder.finish()]);
+            let out = read_texture(&ctx, &image_out).unwrap().to_f32();
+            let cpu_out = reference.dispatch(&CpuFrameInputs {
+                color: &c,
+                depth: &d,
+                motion_vectors: &m,
+                reactive: f.reactive.then_some(&r),
+                exposure,
+                jitter: f.jitter,
+                motion_vector_scale,
+                render_size: f.render_size,
+                reset,
+                sharpness: f.sharpness,
+                debug_view: cpu::DebugView::None,
+            });
+            assert!(out.iter().all(|v| v.is_finite()), "{schedule:?} frame {i}: non-finite GPU output");
+            let diff = compare(&out, &cpu_out, tonemapped(exposure.unwrap_or(1.0)));
+            worst = (worst.0.max(diff.max), worst.1.max(diff.mean));
+            let (max_tol, mean_tol) = neural_tolerance(if let Schedule::Fixed(r) = schedule { Some(r) } else { None });
+            assert!(
+                diff.max <= max_tol && diff.mean <= mean_tol,
+                "{schedule:?} frame {i} ({rung}): image differs by {} (mean {}) at {:?}",
+                diff.max,
+                diff.mean,
+                diff.at
+            );
+        }
+        report.push(format!("{schedule:?}: max {:.2e}, worst frame mean {:.2e}", worst.0, worst.1));
+    }
+    println!("{}", report.join("\n"));
+}

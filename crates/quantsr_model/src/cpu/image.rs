@@ -74,7 +74,7 @@ impl StorageFormat {
 impl Image {
     /// An image of zeros (what wgpu's zero-initialised textures hold).
     pub fn new(width: u32, height: u32, channels: usize) -> Self {
-        assert!((1..=4).contains(&channels), "an image has 1 to 4 channels, not {channels}");
+        assert!((1..=16).contains(&channels), "an image has 1 to 16 channels, not {channels}");
         Self { width, height, channels, data: vec![0.0; width as usize * height as usize * channels] }
     }
 
@@ -83,7 +83,7 @@ impl Image {
     /// # Panics
     /// When `data` does not hold `width * height * channels` values.
     pub fn from_data(width: u32, height: u32, channels: usize, data: Vec<f32>) -> Self {
-        assert!((1..=4).contains(&channels), "an image has 1 to 4 channels, not {channels}");
+        assert!((1..=16).contains(&channels), "an image has 1 to 16 channels, not {channels}");
         assert_eq!(
             data.len(),
             width as usize * height as usize * channels,
@@ -158,7 +158,10 @@ impl Image {
         );
         let texel = self.pixel(p[0] as u32, p[1] as u32);
         let mut out = [0.0, 0.0, 0.0, 1.0];
-        out[..self.channels].copy_from_slice(texel);
+        // Images of more than four channels (the network's 16 parameters, which the GPU keeps
+        // in four textures) load their first four, as the first texture would.
+        let n = self.channels.min(4);
+        out[..n].copy_from_slice(&texel[..n]);
         out
     }
 

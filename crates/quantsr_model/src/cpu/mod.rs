@@ -27,5 +27,7 @@ pub mod taau_params;
 
 pub use common::FrameConstants;
 pub use image::{F16Rounding, Image, StorageFormat};
-pub use pipeline::{CpuFrameInputs, CpuUpscaler, CpuUpscalerDescriptor, FrameTextures};
+pub use pipeline::{
+    CpuFrameInputs, CpuNetworkRung, CpuUpscaler, CpuUpscalerDescriptor, FrameTextures, NetworkPrecision,
+};
 pub use sharpen::DebugView;

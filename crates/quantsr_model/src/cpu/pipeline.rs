@@ -1,15 +1,39 @@
-//! The whole frame pipeline on the CPU: prepare → taau_params → resolve → sharpen, with the
+//! The whole frame pipeline on the CPU: prepare → parameters (taau_params, or the network
+//! input, a network forward at one precision and its activations) → resolve → sharpen, with the
 //! state the GPU `Upscaler` keeps between frames (history and depth history ping-pong, the
-//! previous render size, the frame index). Feeding [`CpuUpscaler`] and the GPU upscaler the
-//! same frames gives the same outputs up to the stored precisions; it is the oracle for the
-//! `taau` path of `quantsr_upscaler` as a whole.
+//! recurrent feedback, the previous render size, the frame index). Feeding [`CpuUpscaler`] and
+//! the GPU upscaler the same frames gives the same outputs up to the stored precisions; it is the
+//! oracle for `quantsr_upscaler` as a whole, on every rung.
 
 use super::common::FrameConstants;
 use super::image::{F16Rounding, Image, StorageFormat};
+use super::network_input::{NetworkInputs, network_input};
 use super::prepare::{PrepareInputs, prepare};
 use super::resolve::{ResolveInputs, resolve};
 use super::sharpen::{DebugView, SharpenInputs, sharpen};
 use super::taau_params::taau_params;
+use crate::network::{Tensor, activate, forward_f16, forward_f32, forward_int8};
+use crate::weights::Network;
+
+/// Precision of the CPU reference's network forward (the rungs' arithmetic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkPrecision {
+    /// [`crate::network::forward_f32`].
+    F32,
+    /// [`crate::network::forward_f16`].
+    F16,
+    /// [`crate::network::forward_int8`].
+    Int8,
+}
+
+/// A neural rung of the CPU reference: the network and the precision it runs at.
+#[derive(Debug, Clone)]
+pub struct CpuNetworkRung {
+    /// The network (`full` or `lite`).
+    pub network: Network,
+    /// Its arithmetic.
+    pub precision: NetworkPrecision,
+}
 
 /// How the CPU upscaler is created (mirrors `quantsr_upscaler::UpscalerDescriptor`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +89,8 @@ pub struct FrameTextures {
     pub dilated_motion: Image,
     /// `rgba16float` features (`render_size`).
     pub features: Image,
-    /// `rgba16float` reconstruction parameters (`render_size`).
+    /// Reconstruction parameters (`render_size`, f16 values): 4 channels from taau, the 16
+    /// activated network outputs from a neural rung.
     pub params: Image,
 }
 
@@ -80,6 +105,9 @@ pub struct CpuUpscaler {
     history: [Image; 2],
     /// Ping-pong inverse depth (each the render size of the frame that wrote it, `r32float`).
     depth_history: [Image; 2],
+    /// The feedback the last frame wrote (2 channels, its render size; zero after taau).
+    feedback: Image,
+    rung: Option<CpuNetworkRung>,
     last: Option<FrameTextures>,
 }
 
@@ -94,8 +122,16 @@ impl CpuUpscaler {
             prev_render_size: [1, 1],
             history: [Image::new(w, h, 4), Image::new(w, h, 4)],
             depth_history: [Image::new(1, 1, 1), Image::new(1, 1, 1)],
+            feedback: Image::new(1, 1, 2),
+            rung: None,
             last: None,
         }
+    }
+
+    /// Chooses how the next frames get their parameters: `None` for the taau heuristics, or a
+    /// network rung. Like the GPU upscaler, it may change on any frame.
+    pub fn set_rung(&mut self, rung: Option<CpuNetworkRung>) {
+        self.rung = rung;
     }
 
     /// The descriptor this upscaler was created with.
@@ -154,7 +190,42 @@ impl CpuUpscaler {
             },
             self.desc.f16_rounding,
         );
-        let params = taau_params(&frame, &prepared.features, self.desc.f16_rounding);
+        let params = match &self.rung {
+            None => taau_params(&frame, &prepared.features, self.desc.f16_rounding),
+            Some(rung) => {
+                let input = network_input(
+                    &frame,
+                    &NetworkInputs {
+                        color: &color,
+                        depth: &depth,
+                        dilated_motion: &prepared.dilated_motion,
+                        features: &prepared.features,
+                        history: &self.history[prev],
+                        feedback: Some(&self.feedback),
+                    },
+                );
+                let input = Tensor::from(&input);
+                let raw = match rung.precision {
+                    NetworkPrecision::F32 => forward_f32(&rung.network, &input),
+                    NetworkPrecision::F16 => forward_f16(&rung.network, &input),
+                    NetworkPrecision::Int8 => forward_int8(&rung.network, &input, None),
+                };
+                let out = activate(&raw);
+                // The head stores its outputs in rgba16float textures.
+                let round = |v: f32| self.desc.f16_rounding.round(v);
+                Image::from_fn(rs[0], rs[1], 16, |x, y, c| round(out.get(c, y as usize, x as usize)))
+            }
+        };
+        // Feedback for the next frame: outputs 13–14, or zero when taau wrote the parameters.
+        self.feedback =
+            Image::from_fn(
+                rs[0],
+                rs[1],
+                2,
+                |x, y, c| {
+                    if params.channels() >= 16 { params.pixel(x, y)[13 + c] } else { 0.0 }
+                },
+            );
         self.history[cur] = resolve(
             &frame,
             &ResolveInputs {
