@@ -26,7 +26,7 @@ fn sequence() -> PathBuf {
 /// Runs the neural method with `schedule(frame, available rungs)` choosing each frame's rung;
 /// returns the mean (PSNR, temporal PSNR).
 fn run(schedule: impl Fn(usize, &[Rung]) -> Rung) -> (f64, f64) {
-    let reader = SequenceReader::open(&sequence()).unwrap();
+    let reader = SequenceReader::open(sequence()).unwrap();
     let mut runner = SequenceRunner::new(&test_gpu(), &reader, Method::Neural(None)).unwrap();
     let rungs = runner.available_rungs();
     let mut scorer = SequenceScorer::default();
