@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export XDG_RUNTIME_DIR ?= /tmp/quantsr-runtime-$(shell id -u)
 CARGO ?= cargo
 
-.PHONY: demo test train vulkan runtime-dir lint
+.PHONY: demo test train vulkan runtime-dir lint parity
 
 runtime-dir:
 	@mkdir -p -m 700 $(XDG_RUNTIME_DIR)
@@ -35,6 +35,12 @@ train: vulkan
 	$(CARGO) build --release -p quantsr_cli
 	training/setup.sh
 	training/.venv/bin/python -m training all
+
+## make parity: the torch training graph against the Rust CPU reference's fixture
+## (training/fixtures/rust_parity.safetensors: prepare, network input, resolve with kernel logits)
+parity:
+	training/setup.sh
+	training/.venv/bin/python -m training parity training/fixtures/rust_parity.safetensors
 
 ## make lint: formatting and clippy, as required before every commit
 lint:
