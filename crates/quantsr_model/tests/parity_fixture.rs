@@ -86,7 +86,13 @@ fn case_tensors(case: &Case) -> Vec<(String, Image)> {
     });
     let reactive = Image::from_fn(w, h, 1, |x, y, _| if noise(s, x, y, 20) > 0.8 { noise(s, x, y, 21) } else { 0.0 });
     let prev_depth = Image::from_fn(pw, ph, 1, |x, y, _| 0.08 + 0.3 * noise(s, x, y, 30));
-    let history = Image::from_fn(dw, dh, 4, |x, y, c| if c == 3 { 16.0 * noise(s, x, y, 40) } else { 0.9 * noise(s, x, y, 41 + c) });
+    let history =
+        Image::from_fn(
+            dw,
+            dh,
+            4,
+            |x, y, c| if c == 3 { 16.0 * noise(s, x, y, 40) } else { 0.9 * noise(s, x, y, 41 + c) },
+        );
     let feedback = Image::from_fn(pw, ph, 2, |x, y, c| 2.0 * noise(s, x, y, 50 + c) - 1.0);
     // The network's activated outputs, each channel in its range (β across all of [−4, 4]).
     let params = Image::from_fn(w, h, 16, |x, y, c| {

@@ -673,8 +673,8 @@ impl Viewer {
         let mut methods = vec![method];
         methods.extend(self.settings.compare.filter(|&m| m != method));
 
-        // The precision controller picks the rung of this frame (today every rung but taau is
-        // missing, so it falls back to taau; see rungs.rs).
+        // The precision controller picks the rung of this frame (a rung the device cannot run
+        // falls back to taau; see rungs.rs).
         let decision = method.is_temporal().then(|| {
             let target_ms = self.settings.budget_ms();
             if (self.controller.settings().target_frame_ms - target_ms).abs() > 1e-9 {
@@ -714,6 +714,7 @@ impl Viewer {
                 frame_time_ms: dt * 1e3,
                 sharpness: self.settings.sharpness,
                 debug_view: self.settings.debug_view,
+                rung: decision.as_ref().map(|d| d.rung),
             },
         )?;
         self.last_render_size = record.render_size;

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use anyhow::Context as _;
+use quantsr::Rung;
 use quantsr::eval::spatial::SpatialUpscaler;
 use quantsr::gpu::{GpuContext, create_texture, wgpu};
 use quantsr::scenes::{FrameRequest, Scene, SceneRenderer};
@@ -67,6 +68,9 @@ pub struct FrameSetup<'a> {
     pub sharpness: f32,
     /// Debug visualisation of the temporal methods.
     pub debug_view: DebugView,
+    /// The rung the precision controller chose for the neural method this frame (`None`: keep
+    /// the current one). A rung the upscaler cannot run falls back to `taau`.
+    pub rung: Option<Rung>,
 }
 
 /// What a recorded frame did.
@@ -228,7 +232,12 @@ impl Integration {
             None => {
                 // 1. Once per view: the upscaler for this display size and quality mode.
                 //    Every pipeline is built and warmed up here, never in a frame.
-                let desc = UpscalerDescriptor::for_ratio(self.display, self.ratio);
+                //    The neural method builds every rung (so the controller can switch on any
+                //    frame); taau builds only itself, which starts in a fraction of the time.
+                let mut desc = UpscalerDescriptor::for_ratio(self.display, self.ratio);
+                if method != Method::Neural {
+                    desc = desc.with_rungs(&[Rung::Taau]);
+                }
                 let format = desc.output_format;
                 let upscaler =
                     Upscaler::new(&self.ctx, desc).with_context(|| format!("creating the {method} upscaler"))?;
@@ -292,6 +301,11 @@ impl Integration {
                     spatial.dispatch(&self.ctx, encoder, &inputs.color, &runner.view, rs, jitter);
                 }
                 RunnerKind::Temporal { upscaler, last_frame } => {
+                    if let (Method::Neural, Some(rung)) = (method, setup.rung)
+                        && upscaler.set_rung(rung).is_err()
+                    {
+                        upscaler.set_rung(Rung::Taau).context("the taau rung is always built")?;
+                    }
                     let reset = cam.reset || force_reset || frame == 0 || *last_frame != Some(frame - 1);
                     let info = upscaler
                         .dispatch(

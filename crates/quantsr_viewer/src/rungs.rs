@@ -1,22 +1,18 @@
 //! Which rungs of the precision ladder (DESIGN §4) this build and device can run, and what a
 //! frame falls back to when the one asked for cannot.
 //!
-//! The list itself is `quantsr_monitor::Rung` (so the UI lists new rungs as they are added);
-//! what can run is decided here until `quantsr_upscaler` reports its own rungs: today it has
-//! only `taau`.
+//! The list itself is `quantsr_monitor::Rung` (so the UI lists new rungs as they are added).
+//! The neural rungs run the model built into quantsr; f16 needs `SHADER_F16`. The upscaler
+//! reports the same (`Upscaler::available_rungs`); this answers before one is created.
 
 pub use quantsr_monitor::Rung;
 
 /// Whether `rung` can run here, and if not, why (shown in the UI and the log).
 ///
-/// Today only `taau` exists in `quantsr_upscaler`; the neural rungs report that they are not
-/// built yet, and f16 additionally needs `SHADER_F16` from the device. Replace the neural arm
-/// with the upscaler's own answer when it has the rungs.
 pub fn availability(rung: Rung, caps: &quantsr::gpu::Capabilities) -> Result<(), &'static str> {
     match rung {
-        Rung::Taau => Ok(()),
         Rung::F16 if !caps.shader_f16 => Err("the device has no SHADER_F16"),
-        _ => Err("the neural rungs are not built yet"),
+        _ => Ok(()),
     }
 }
 
@@ -48,7 +44,8 @@ mod tests {
     #[test]
     fn a_missing_rung_falls_back_to_taau_and_says_why() {
         assert_eq!(resolve(Rung::Taau, &caps(true)), Rung::Taau);
-        assert_eq!(resolve(Rung::Int8, &caps(true)), Rung::Taau);
+        assert_eq!(resolve(Rung::Int8, &caps(true)), Rung::Int8);
+        assert_eq!(resolve(Rung::F16, &caps(false)), Rung::Taau);
         assert_eq!(availability(Rung::F16, &caps(false)), Err("the device has no SHADER_F16"));
     }
 }

@@ -8,8 +8,8 @@ use quantsr_gpu::{GpuContext, GpuOptions, create_texture, measure_fma_peak, wgpu
 use quantsr_model::NetworkKind;
 use quantsr_scenes::{FrameRequest, SceneRenderer, builtin_scene};
 use quantsr_upscaler::{
-    DispatchInputs, PASS_NAMES, QualityMode, Rung, Upscaler, UpscalerDescriptor, jitter_offset, jitter_phase_count,
-    mip_bias,
+    DispatchInputs, NetworkProbe, PASS_NAMES, QualityMode, Rung, Upscaler, UpscalerDescriptor, jitter_offset,
+    jitter_phase_count, mip_bias,
 };
 use serde::Serialize;
 
@@ -33,6 +33,9 @@ pub struct BenchArgs {
     /// Also write the results as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Also time every layer of every neural rung on its own (wall clock per dispatch).
+    #[arg(long)]
+    layers: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -59,6 +62,16 @@ struct Report {
     render_size: [u32; 2],
     peak_gflops: Option<f64>,
     rungs: Vec<RungResult>,
+}
+
+/// Size of a network level (0 render, 1 ½, 2 ¼, 3 ⅛) for a render size.
+fn level(render: [u32; 2], level: u32) -> [u32; 2] {
+    render.map(|n| match level {
+        0 => n,
+        1 => n / 2,
+        2 => n / 4,
+        _ => (n / 4).div_ceil(2),
+    })
 }
 
 fn percentile(values: &mut [f64], p: f64) -> f64 {
@@ -227,6 +240,27 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             100.0 * r.peak_fraction,
             taau_ms.map_or(f64::NAN, |t| r.frame_ms / t)
         );
+    }
+    if let (true, Some(model)) = (args.layers, &model) {
+        {
+            println!("\nper layer, wall ms per dispatch at {}x{} (GFLOP/s)", render[0], render[1]);
+            for rung in upscaler.available_rungs().into_iter().filter(|r| r.is_neural()) {
+                let probe = NetworkProbe::new(&ctx, model, rung, render)?;
+                let kind = if rung == Rung::LiteInt8 { NetworkKind::Lite } else { NetworkKind::Full };
+                let net = model.network(kind);
+                let cells: Vec<String> = probe
+                    .time_layers(render, 5)?
+                    .into_iter()
+                    .map(|(name, ms)| {
+                        let spec = &net.layer(name).spec;
+                        let [w, h] = level(render, spec.level);
+                        let flop = 2.0 * spec.macs_per_output_texel() as f64 * f64::from(w) * f64::from(h);
+                        format!("{name} {ms:.2} ({:.1})", flop / (ms * 1e6))
+                    })
+                    .collect();
+                println!("{:<10} {}", rung.name(), cells.join("  "));
+            }
+        }
     }
     if let Some(path) = &args.json {
         let report = Report {

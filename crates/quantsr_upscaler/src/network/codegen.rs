@@ -55,9 +55,15 @@ impl Precision {
     }
 }
 
-/// Output channels computed per invocation (a larger layer is split into blocks along the
-/// dispatch's z). 16 keeps the accumulators of two pixels in registers.
+/// Most output channels computed per invocation (a larger layer is split into blocks along the
+/// dispatch's z).
 pub(crate) const OUTPUT_BLOCK: usize = 16;
+
+/// Output channels per invocation of a layer (the head computes all 16 at once: its epilogue
+/// needs them together).
+pub(crate) fn output_block(spec: &quantsr_model::LayerSpec, head: bool) -> usize {
+    if head { spec.cout } else { OUTPUT_BLOCK.min(spec.cout) }
+}
 
 /// Workgroup shape of every layer kernel, in invocations.
 pub(crate) const WORKGROUP: [u32; 2] = [8, 8];
@@ -96,7 +102,7 @@ pub(crate) fn layer_kernel(precision: Precision, node: &LayerNode, layer: &Layer
     let px = precision.pixels() as usize;
     let (cin, cout, k) = (spec.cin, spec.cout, spec.kernel);
     let head = matches!(output, Output::Head { .. });
-    let block = if head { cout } else { OUTPUT_BLOCK.min(cout) };
+    let block = output_block(spec, head);
     let blocks = cout.div_ceil(block);
     let pad = if k == 3 { 1 } else { 0 };
     let stride = spec.stride as i32;
@@ -162,6 +168,9 @@ pub(crate) fn layer_kernel(precision: Precision, node: &LayerNode, layer: &Layer
                     );
                     let _ = writeln!(s, "        let i{p} = tensor_index(q{p}, size{si}, {g4}u, 0u);");
                 }
+                // Each group of four input channels is loaded right before the multiply-adds
+                // that use it, so only one vec4 per pixel is live (loading all of them first
+                // spilled registers in the wide layers).
                 for c4 in 0..g4 {
                     for p in 0..px {
                         let _ = writeln!(
@@ -169,8 +178,6 @@ pub(crate) fn layer_kernel(precision: Precision, node: &LayerNode, layer: &Layer
                             "        let v{p}_{c4} = select({vec}(0.0), act_load(src{si}[i{p} + {c4}u]), ok{p});"
                         );
                     }
-                }
-                for c4 in 0..g4 {
                     for j in 0..groups {
                         // Column `e` multiplies input channel 4·c4 + e; row `r` is output channel 4·j + r.
                         let mut vals = Vec::with_capacity(16);
@@ -263,7 +270,7 @@ pub(crate) fn layer_kernel(precision: Precision, node: &LayerNode, layer: &Layer
 
 /// Number of output-channel blocks (the dispatch's z) of a layer.
 pub(crate) fn block_count(layer: &Layer, head: bool) -> u32 {
-    if head { 1 } else { layer.spec.cout.div_ceil(OUTPUT_BLOCK) as u32 }
+    layer.spec.cout.div_ceil(output_block(&layer.spec, head)) as u32
 }
 
 fn vec4_lit(v: &[f32]) -> String {

@@ -71,6 +71,7 @@ pub(crate) struct ParamTargets<'a> {
 }
 
 struct LayerKernel {
+    name: &'static str,
     node: LayerNode,
     kernel: ComputeKernel,
     blocks: u32,
@@ -120,7 +121,13 @@ impl NetworkRung {
             let name = format!("network/{}.{} ({})", net.kind.name(), layer.spec.name, rung.name());
             let shader = validate_wgsl(&name, source, features)?;
             let kernel = ComputeKernel::new(ctx, &shader, "main", &[])?;
-            layers.push(LayerKernel { blocks: block_count(layer, head), px: precision.pixels(), node, kernel });
+            layers.push(LayerKernel {
+                name: layer.spec.name,
+                blocks: block_count(layer, head),
+                px: precision.pixels(),
+                node,
+                kernel,
+            });
         }
 
         let device = &ctx.device;
@@ -168,6 +175,31 @@ impl NetworkRung {
     ) {
         self.input.record(pass, &[input_group], quantsr_gpu::workgroups_2d(render_size, [8, 8]));
         self.record_layers(pass, parity, render_size);
+    }
+
+    /// Names of the layers in dispatch order, with the multiply-adds each does per output texel.
+    pub(crate) fn layer_names(&self) -> Vec<&'static str> {
+        self.layers.iter().map(|l| l.name).collect()
+    }
+
+    /// Records layer `index` alone `repeats` times (timing one kernel).
+    pub(crate) fn record_layer(
+        &self,
+        pass: &mut wgpu::ComputePass<'_>,
+        index: usize,
+        render_size: [u32; 2],
+        repeats: u32,
+    ) {
+        let l = &self.layers[index];
+        let [w, h] = level_size(render_size, l.node.level);
+        let group = match l.node.output {
+            Some(_) => &self.layer_groups[self.layers[..index].iter().filter(|x| x.node.output.is_some()).count()],
+            None => &self.head_groups[0],
+        };
+        let grid = [workgroups(w, WORKGROUP[0] * l.px), workgroups(h, WORKGROUP[1]), l.blocks];
+        for _ in 0..repeats {
+            l.kernel.record(pass, &[group], grid);
+        }
     }
 
     /// Records the layers alone (the input tensor already written).

@@ -171,6 +171,38 @@ impl NetworkProbe {
     }
 }
 
+impl NetworkProbe {
+    /// Wall-clock milliseconds per dispatch of every layer at `size` (at most the probe's), each
+    /// run `repeats` times in one submission after one warm-up submission: what each kernel
+    /// costs on its own, for tuning. The tensors hold whatever the last run left.
+    pub fn time_layers(&self, size: [u32; 2], repeats: u32) -> Result<Vec<(&'static str, f64)>, UpscalerError> {
+        self.ctx.queue.write_buffer(
+            &self.uniforms,
+            0,
+            bytemuck::bytes_of(&FrameUniforms { render_size: size, ..Default::default() }),
+        );
+        let mut out = Vec::new();
+        for (i, name) in self.rung.layer_names().into_iter().enumerate() {
+            let mut ms = 0.0;
+            for (round, n) in [(0, 1), (1, repeats.max(1))] {
+                let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
+                {
+                    let mut pass = encoder.begin_compute_pass(&Default::default());
+                    self.rung.record_layer(&mut pass, i, size, n);
+                }
+                let t = std::time::Instant::now();
+                self.ctx.queue.submit([encoder.finish()]);
+                self.ctx.wait_idle()?;
+                if round == 1 {
+                    ms = t.elapsed().as_secs_f64() * 1e3 / f64::from(n);
+                }
+            }
+            out.push((name, ms));
+        }
+        Ok(out)
+    }
+}
+
 /// CHW → pixel-major channel-interleaved (the GPU tensors' layout).
 fn hwc(t: &Tensor) -> Vec<f32> {
     let mut out = Vec::with_capacity(t.data.len());
