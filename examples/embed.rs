@@ -11,17 +11,22 @@
 use quantsr::gpu::{GpuContext, GpuOptions, create_texture, read_texture, wgpu};
 use quantsr::scenes::{FrameRequest, SceneRenderer, builtin_scene};
 use quantsr::sequence::{Image, write_png};
-use quantsr::{DispatchInputs, QualityMode, Upscaler, UpscalerDescriptor, jitter_offset, jitter_phase_count, mip_bias};
+use quantsr::{
+    DispatchInputs, QualityMode, Rung, Upscaler, UpscalerDescriptor, jitter_offset, jitter_phase_count, mip_bias,
+};
 
 /// Renders and upscales `frames` frames of a built-in scene at `display` size and writes the
 /// last upscaled frame to `out` as PNG.
 pub fn run(frames: u32, display: [u32; 2], out: &std::path::Path) -> anyhow::Result<()> {
     let gpu = GpuContext::new_blocking(&GpuOptions::default())?;
 
-    // 1. Create the upscaler once per view: sizes and input conventions.
-    let desc = UpscalerDescriptor::for_mode(display, QualityMode::Performance);
+    // 1. Create the upscaler once per view: sizes and input conventions. The built-in model's
+    //    rungs are built and warmed up here; pick one (or let the controller pick per frame).
+    let desc = UpscalerDescriptor::for_mode(display, QualityMode::Performance)
+        .with_rungs(&[Rung::Int8, Rung::LiteInt8, Rung::Taau]);
     let render = desc.max_render_size;
     let mut upscaler = Upscaler::new(&gpu, desc)?;
+    upscaler.set_rung(Rung::Int8)?;
 
     // Your renderer and the texture the upscaled image lands in (it needs STORAGE_BINDING).
     let scene = builtin_scene("interior")?;
@@ -60,7 +65,11 @@ pub fn run(frames: u32, display: [u32; 2], out: &std::path::Path) -> anyhow::Res
         let mut encoder = gpu.device.create_command_encoder(&Default::default());
         renderer.record(&mut encoder, &scene, &frame, false)?;
 
-        // 3. Upscale into the same encoder: no extra submit, no wait.
+        // 3. Upscale into the same encoder: no extra submit, no wait. Under load, step down a
+        //    rung: it takes effect this frame, with no reset and no compile.
+        if i == frames / 2 {
+            upscaler.set_rung(Rung::LiteInt8)?;
+        }
         upscaler.dispatch(
             &mut encoder,
             &DispatchInputs {

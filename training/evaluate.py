@@ -103,7 +103,7 @@ def check_taau(folder: Path, f16: str = "toward_zero") -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="quantsr-taau-"))
     try:
         t0 = time.time()
-        cmd = [str(binary), "upscale", "--seq", str(folder), "--method", "taau", "--format", "exr", "--out", str(tmp)]
+        cmd = [str(binary), "upscale", "--seq", str(folder), "--method", "taau", "--sharpness", "0", "--format", "exr", "--out", str(tmp)]
         res = subprocess.run(cmd, env=render_env(), capture_output=True, text=True)
         if res.returncode != 0:
             return {"ok": False, "error": res.stderr[-1500:]}
