@@ -22,8 +22,11 @@ pub fn run(frames: u32, display: [u32; 2], out: &std::path::Path) -> anyhow::Res
 
     // 1. Create the upscaler once per view: sizes and input conventions. The built-in model's
     //    rungs are built and warmed up here; pick one (or let the controller pick per frame).
-    let desc = UpscalerDescriptor::for_mode(display, QualityMode::Performance)
-        .with_rungs(&[Rung::Int8, Rung::LiteInt8, Rung::Taau]);
+    let desc = UpscalerDescriptor::for_mode(display, QualityMode::Performance).with_rungs(&[
+        Rung::Int8,
+        Rung::LiteInt8,
+        Rung::Taau,
+    ]);
     let render = desc.max_render_size;
     let mut upscaler = Upscaler::new(&gpu, desc)?;
     upscaler.set_rung(Rung::Int8)?;

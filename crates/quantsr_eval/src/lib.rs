@@ -8,5 +8,5 @@ pub mod scorer;
 pub mod spatial;
 pub mod spatial_cpu;
 
-pub use runner::{DEFAULT_SHARPNESS, Method, RunError, SequenceRunner};
+pub use runner::{DEFAULT_SHARPNESS, Method, NEURAL_SHARPNESS, RunError, SequenceRunner};
 pub use scorer::SequenceScorer;

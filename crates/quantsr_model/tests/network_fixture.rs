@@ -17,13 +17,9 @@ use std::path::PathBuf;
 use quantsr_model::fixture::FIXTURE_INPUTS;
 use quantsr_model::{ModelFile, ModelFixture, NetworkKind, Tensor, activate, forward_f16, forward_f32, forward_int8};
 
-/// `assets/models/NAME`, or the quick training run's copy while the real model is not committed.
+/// `assets/models/NAME`: the committed model and the fixture `make train` wrote with it.
 fn model_asset(name: &str) -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let committed = root.join("assets/models").join(name);
-    // TODO(lead): switch to assets/models only
-    let quick = root.join("training/runs/quick/models").join(name);
-    if committed.exists() { committed } else { quick }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets/models").join(name)
 }
 
 fn load() -> (ModelFile, ModelFixture) {

@@ -13,11 +13,7 @@ use safetensors::tensor::TensorView;
 
 /// The trained weight file.
 fn model_path() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let committed = root.join("assets/models/quantsr.safetensors");
-    // TODO(lead): switch to assets/models only
-    let quick = root.join("training/runs/quick/models/quantsr.safetensors");
-    if committed.exists() { committed } else { quick }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets/models/quantsr.safetensors")
 }
 
 #[test]

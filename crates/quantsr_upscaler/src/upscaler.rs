@@ -470,7 +470,8 @@ impl Upscaler {
     /// and feedback, so a switch needs no reset and compiles nothing; it may happen on any
     /// frame.
     pub fn set_rung(&mut self, rung: Rung) -> Result<(), UpscalerError> {
-        if !self.available_rungs().contains(&rung) {
+        // No allocation: a controller may call this every frame.
+        if rung.is_neural() && !self.networks.iter().any(|n| n.rung == rung) {
             let why = self
                 .unavailable
                 .iter()

@@ -28,8 +28,9 @@ pub struct EvalArgs {
     #[arg(long)]
     json: Option<PathBuf>,
     /// Sharpening of the temporal methods, 0 to 1.
-    #[arg(long, default_value_t = quantsr_eval::DEFAULT_SHARPNESS, value_parser = parse_unit)]
-    sharpness: f32,
+    /// (default: 0.5 for taau, 0 for neural, as measured best).
+    #[arg(long, value_parser = parse_unit)]
+    sharpness: Option<f32>,
     /// Write a PNG with, per method, the region of the last frame where it errs most, next to
     /// the ground truth (magnified 3×), for people to look at.
     #[arg(long)]
@@ -76,7 +77,8 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let mut results = Vec::new();
     let mut last_frames = Vec::new();
     for method in methods {
-        let mut runner = SequenceRunner::new(&ctx, &reader, method)?.with_sharpness(args.sharpness);
+        let mut runner = SequenceRunner::new(&ctx, &reader, method)?
+            .with_sharpness(args.sharpness.unwrap_or(method.default_sharpness()));
         let mut scorer = SequenceScorer::default();
         let bar = progress_bar(reader.frame_count() as u64, method.name());
         for i in 0..reader.frame_count() {

@@ -31,8 +31,9 @@ pub struct UpscaleArgs {
     #[arg(long)]
     precision: Option<PrecisionArg>,
     /// Sharpening of the temporal methods, 0 to 1.
-    #[arg(long, default_value_t = quantsr_eval::DEFAULT_SHARPNESS, value_parser = parse_unit)]
-    sharpness: f32,
+    /// (default: 0.5 for taau, 0 for neural, as measured best).
+    #[arg(long, value_parser = parse_unit)]
+    sharpness: Option<f32>,
     /// Output folder for NNNNN.exr / NNNNN.png.
     #[arg(long)]
     out: PathBuf,
@@ -66,7 +67,8 @@ pub fn run(args: &UpscaleArgs) -> anyhow::Result<()> {
         Some(PrecisionArg(p)) => args.method.with_precision(p),
         None => args.method,
     };
-    let mut runner = SequenceRunner::new(&ctx, &reader, method)?.with_sharpness(args.sharpness);
+    let mut runner = SequenceRunner::new(&ctx, &reader, method)?
+        .with_sharpness(args.sharpness.unwrap_or(method.default_sharpness()));
     let ext = match args.format {
         OutputFormat::Exr => "exr",
         OutputFormat::Png => "png",
