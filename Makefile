@@ -20,9 +20,9 @@ demo: vulkan
 	$(CARGO) build --release -p quantsr_cli
 	$(QUANTSR) info --no-selftest
 	$(QUANTSR) render --scene level --frames 48 --display 640x360 --mode performance --out $(DEMO)/level
-	$(QUANTSR) upscale --seq $(DEMO)/level --method taau --format png --out $(DEMO)/taau
+	$(QUANTSR) upscale --seq $(DEMO)/level --method neural --format png --out $(DEMO)/neural
 	$(QUANTSR) eval --seq $(DEMO)/level --json $(DEMO)/eval.json
-	@echo "upscaled frames: $(DEMO)/taau/*.png   metrics: $(DEMO)/eval.json"
+	@echo "upscaled frames: $(DEMO)/neural/*.png   metrics: $(DEMO)/eval.json"
 
 ## make test: the full test suite on the machine's GPU (lavapipe when there is none)
 test: vulkan

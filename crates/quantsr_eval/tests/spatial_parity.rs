@@ -197,5 +197,13 @@ fn easu_stays_within_the_input_range_on_hdr_noise() {
 fn easu_is_a_method_listed_after_bicubic() {
     assert_eq!("easu".parse::<Method>(), Ok(Method::Easu));
     let names: Vec<_> = Method::ALL.iter().map(|m| m.name()).collect();
-    assert_eq!(names, ["bilinear", "bicubic", "easu", "taau"]);
+    assert_eq!(
+        names,
+        ["bilinear", "bicubic", "easu", "taau", "neural-f32", "neural-f16", "neural-int8", "neural-lite-int8"]
+    );
+    // `neural` alone is the best rung; every listed name parses back to its method.
+    assert_eq!("neural".parse::<Method>(), Ok(Method::Neural(None)));
+    for m in Method::ALL {
+        assert_eq!(m.name().parse::<Method>(), Ok(m));
+    }
 }

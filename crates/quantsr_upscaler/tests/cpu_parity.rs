@@ -510,15 +510,19 @@ fn cpu_rung(rung: Rung) -> Option<cpu::CpuNetworkRung> {
     Some(cpu::CpuNetworkRung { network: model.network(kind).clone(), precision })
 }
 
-/// Tolerances of the neural comparison (tonemapped image). The f32 and int8 rungs agree with
-/// the reference as tightly as taau does ([`IMAGE_TOLERANCE`], [`MEAN_TOLERANCE`]; measured on
-/// lavapipe: max 2.9e-4 for f32 and 4.9e-4, one f16 step, for the int8 rungs): the int8
-/// arithmetic is exact and the f32 one differs by summation order only. The f16 rung computes its
-/// products in f16 where the reference rounds only the stored activations (max 1.8e-3, frame
-/// mean 8.4e-5 measured): 1e-2 and 4e-4. A rung switched every frame is held to the f16 bounds.
+/// Tolerances of the neural comparison (tonemapped image). The f32 rung agrees with the
+/// reference as tightly as taau does ([`IMAGE_TOLERANCE`], [`MEAN_TOLERANCE`]; measured on
+/// lavapipe with the trained model: max 2.9e-4): only summation orders differ. The int8
+/// arithmetic is exact, but the network reads history, so a one-f16-step difference there (see
+/// [`IMAGE_TOLERANCE`]) can put an input right at a rounding boundary on the other side: that
+/// pixel's parameters move by one quantisation level (measured: max 1.2e-3, frame mean up to
+/// 4.7e-5): the same maximum, a mean bound of 2e-4. The f16 rung computes its products in f16
+/// where the reference rounds only the stored activations (max 1.8e-3, frame mean 8.4e-5
+/// measured): 1e-2 and 4e-4, which also bound a rung switched every frame.
 fn neural_tolerance(rung: Option<Rung>) -> (f32, f32) {
     match rung {
-        Some(Rung::F32) | Some(Rung::Int8) | Some(Rung::LiteInt8) => (IMAGE_TOLERANCE, MEAN_TOLERANCE),
+        Some(Rung::F32) => (IMAGE_TOLERANCE, MEAN_TOLERANCE),
+        Some(Rung::Int8) | Some(Rung::LiteInt8) => (IMAGE_TOLERANCE, 2e-4),
         _ => (1e-2, 4e-4),
     }
 }
