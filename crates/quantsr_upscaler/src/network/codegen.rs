@@ -45,12 +45,15 @@ impl Precision {
         }
     }
 
-    /// Pixels per invocation: two amortise the weight registers for float math; the int8
-    /// kernels measured fastest with one (LAVAPIPE.md).
-    pub(crate) fn pixels(self) -> u32 {
+    /// Pixels per invocation of a layer: two amortise the weights' constants for float math
+    /// in the small layers; the int8 kernels measured fastest with one (LAVAPIPE.md), and so do
+    /// the wide float layers, whose unrolled code for two pixels outgrows a CPU device's
+    /// instruction cache (more than 2304 weights per block).
+    pub(crate) fn pixels(self, spec: &quantsr_model::LayerSpec, head: bool) -> u32 {
+        let weights_per_block = spec.kernel * spec.kernel * spec.cin * output_block(spec, head);
         match self {
-            Precision::F32 | Precision::F16 => 2,
-            Precision::Int8 => 1,
+            Precision::F32 | Precision::F16 if weights_per_block <= 2304 => 2,
+            _ => 1,
         }
     }
 }
@@ -99,7 +102,7 @@ fn weight_lit(precision: Precision, layer: &Layer, index: usize) -> String {
 /// storage buffer per source, then the output (tensor or the four head textures).
 pub(crate) fn layer_kernel(precision: Precision, node: &LayerNode, layer: &Layer, output: &Output) -> String {
     let spec = &layer.spec;
-    let px = precision.pixels() as usize;
+    let px = precision.pixels(&layer.spec, matches!(output, Output::Head { .. })) as usize;
     let (cin, cout, k) = (spec.cin, spec.cout, spec.kernel);
     let head = matches!(output, Output::Head { .. });
     let block = output_block(spec, head);

@@ -124,7 +124,7 @@ impl NetworkRung {
             layers.push(LayerKernel {
                 name: layer.spec.name,
                 blocks: block_count(layer, head),
-                px: precision.pixels(),
+                px: precision.pixels(&layer.spec, head),
                 node,
                 kernel,
             });
