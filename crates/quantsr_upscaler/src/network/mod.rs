@@ -17,7 +17,7 @@ use quantsr_gpu::{ComputeKernel, GpuContext, GpuError, expand_includes, validate
 use quantsr_model::Network;
 use quantsr_monitor::Rung;
 
-use codegen::{Output, WORKGROUP, block_count, layer_kernel};
+use codegen::{Output, SWITCH_BLOCKS, WORKGROUP, block_count, layer_kernel};
 use graph::{LayerNode, TENSORS, layer_nodes, level_size};
 
 /// The activation tensors, shared by every rung: one storage buffer per tensor, sized for the
@@ -70,11 +70,16 @@ pub(crate) struct ParamTargets<'a> {
     pub params_extra: [&'a wgpu::TextureView; 2],
 }
 
+/// One layer's pipelines: one with a `switch` over its output blocks (the dispatch's z), or,
+/// for layers with many blocks, one per block.
 struct LayerKernel {
     name: &'static str,
     node: LayerNode,
-    kernel: ComputeKernel,
-    blocks: u32,
+    kernels: Vec<ComputeKernel>,
+    /// Bind groups: one per kernel for a tensor layer; per frame parity for the head.
+    groups: Vec<wgpu::BindGroup>,
+    /// The dispatch's z for each kernel.
+    z: u32,
     px: u32,
 }
 
@@ -85,10 +90,6 @@ pub(crate) struct NetworkRung {
     pub rung: Rung,
     input: ComputeKernel,
     layers: Vec<LayerKernel>,
-    /// Bind groups of every layer but the head.
-    layer_groups: Vec<wgpu::BindGroup>,
-    /// The head's bind group per frame parity.
-    head_groups: [wgpu::BindGroup; 2],
 }
 
 impl NetworkRung {
@@ -117,46 +118,49 @@ impl NetworkRung {
             let layer = &net.layers[node.layer];
             let head = node.output.is_none();
             let output = if head { Output::Head { output_scale: net.output_scale } } else { Output::Tensor };
-            let source = expand_includes(&layer_kernel(precision, &node, layer, &output))?;
-            let name = format!("network/{}.{} ({})", net.kind.name(), layer.spec.name, rung.name());
-            let shader = validate_wgsl(&name, source, features)?;
-            let kernel = ComputeKernel::new(ctx, &shader, "main", &[])?;
-            layers.push(LayerKernel {
-                name: layer.spec.name,
-                blocks: block_count(layer, head),
-                px: precision.pixels(&layer.spec, head),
-                node,
-                kernel,
-            });
-        }
-
-        let device = &ctx.device;
-        let buffer = |i: usize| tensors.buffers[i].as_entire_binding();
-        let mut layer_groups = Vec::new();
-        let mut head_groups = Vec::new();
-        for l in &layers {
+            let blocks = block_count(layer, head);
+            let split: Vec<Option<usize>> =
+                if blocks > SWITCH_BLOCKS { (0..blocks as usize).map(Some).collect() } else { vec![None] };
+            let mut kernels = Vec::new();
+            for only in &split {
+                let source = expand_includes(&layer_kernel(precision, &node, layer, &output, *only))?;
+                let block = only.map_or(String::new(), |b| format!(" block {b}"));
+                let name = format!("network/{}.{}{block} ({})", net.kind.name(), layer.spec.name, rung.name());
+                let shader = validate_wgsl(&name, source, features)?;
+                kernels.push(ComputeKernel::new(ctx, &shader, "main", &[])?);
+            }
+            let device = &ctx.device;
+            let buffer = |i: usize| tensors.buffers[i].as_entire_binding();
             let mut resources = vec![uniforms.as_entire_binding()];
-            resources.extend(l.node.sources.iter().map(|s| buffer(s.tensor)));
-            match l.node.output {
+            resources.extend(node.sources.iter().map(|s| buffer(s.tensor)));
+            let groups = match node.output {
                 Some(o) => {
                     resources.push(buffer(o));
-                    layer_groups.push(l.kernel.bind_group(device, 0, &resources));
+                    kernels.iter().map(|k| k.bind_group(device, 0, &resources)).collect()
                 }
-                None => {
-                    for extra in targets.params_extra {
+                None => targets
+                    .params_extra
+                    .iter()
+                    .map(|extra| {
                         let mut r = resources.clone();
                         r.extend(
                             [targets.params, targets.beta_lo, targets.beta_hi, extra]
                                 .map(wgpu::BindingResource::TextureView),
                         );
-                        head_groups.push(l.kernel.bind_group(device, 0, &r));
-                    }
-                }
-            }
+                        kernels[0].bind_group(device, 0, &r)
+                    })
+                    .collect(),
+            };
+            layers.push(LayerKernel {
+                name: layer.spec.name,
+                z: if split.len() > 1 { 1 } else { blocks },
+                px: precision.pixels(&layer.spec, head),
+                node,
+                kernels,
+                groups,
+            });
         }
-        let head_groups: [wgpu::BindGroup; 2] =
-            head_groups.try_into().unwrap_or_else(|_| unreachable!("the graph ends in exactly one head"));
-        Ok(Self { rung, input, layers, layer_groups, head_groups })
+        Ok(Self { rung, input, layers })
     }
 
     /// The input pass's kernel (its bind group depends on the caller's textures).
@@ -190,36 +194,31 @@ impl NetworkRung {
         render_size: [u32; 2],
         repeats: u32,
     ) {
-        let l = &self.layers[index];
-        let [w, h] = level_size(render_size, l.node.level);
-        let group = match l.node.output {
-            Some(_) => &self.layer_groups[self.layers[..index].iter().filter(|x| x.node.output.is_some()).count()],
-            None => &self.head_groups[0],
-        };
-        let grid = [workgroups(w, WORKGROUP[0] * l.px), workgroups(h, WORKGROUP[1]), l.blocks];
         for _ in 0..repeats {
-            l.kernel.record(pass, &[group], grid);
+            self.layers[index].record(pass, 0, render_size);
         }
     }
 
     /// Records the layers alone (the input tensor already written).
     pub(crate) fn record_layers(&self, pass: &mut wgpu::ComputePass<'_>, parity: usize, render_size: [u32; 2]) {
-        let mut tensor_layers = self.layer_groups.iter();
         for l in &self.layers {
-            let [w, h] = level_size(render_size, l.node.level);
-            if w == 0 || h == 0 {
-                // An empty level (render sizes below 8): its tensor reads as zero downstream.
-                if l.node.output.is_some() {
-                    tensor_layers.next();
-                }
-                continue;
-            }
-            let group = match l.node.output {
-                Some(_) => tensor_layers.next().expect("one bind group per tensor layer"),
-                None => &self.head_groups[parity],
-            };
-            let grid = [workgroups(w, WORKGROUP[0] * l.px), workgroups(h, WORKGROUP[1]), l.blocks];
-            l.kernel.record(pass, &[group], grid);
+            l.record(pass, parity, render_size);
+        }
+    }
+}
+
+impl LayerKernel {
+    /// Records this layer's dispatches for a frame of `render_size`; an empty level (render
+    /// sizes below 8) records nothing, and its tensor reads as zero downstream.
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>, parity: usize, render_size: [u32; 2]) {
+        let [w, h] = level_size(render_size, self.node.level);
+        if w == 0 || h == 0 {
+            return;
+        }
+        let grid = [workgroups(w, WORKGROUP[0] * self.px), workgroups(h, WORKGROUP[1]), self.z];
+        for (i, kernel) in self.kernels.iter().enumerate() {
+            let group = if self.node.output.is_some() { &self.groups[i] } else { &self.groups[parity] };
+            kernel.record(pass, &[group], grid);
         }
     }
 }
