@@ -25,6 +25,6 @@ pub use controller::{
 pub use error::MonitorError;
 pub use load::LoadProfile;
 pub use load_pass::SyntheticLoad;
-pub use rung::Rung;
+pub use rung::{Precision, Rung};
 pub use telemetry::{CSV_HEADER, TelemetryLog, TelemetryRecord};
 pub use timestamps::{FrameTimings, TimestampRing};

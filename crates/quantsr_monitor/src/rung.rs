@@ -81,3 +81,55 @@ impl FromStr for Rung {
         Rung::ALL.into_iter().find(|r| r.name() == s).ok_or_else(|| MonitorError::UnknownRung { got: s.to_owned() })
     }
 }
+
+/// The precision of the neural method: chosen each frame by the precision controller, or one
+/// fixed rung.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Precision {
+    /// The controller picks the rung that fits the frame-time budget.
+    Auto,
+    /// Always this rung (a neural one).
+    Fixed(Rung),
+}
+
+impl Precision {
+    /// `auto`, then every neural rung, best first.
+    pub fn all() -> Vec<Precision> {
+        std::iter::once(Precision::Auto)
+            .chain(Rung::ALL.into_iter().filter(|r| r.is_neural()).map(Precision::Fixed))
+            .collect()
+    }
+
+    /// The fixed rung, `None` for `auto`.
+    pub fn fixed(self) -> Option<Rung> {
+        match self {
+            Precision::Auto => None,
+            Precision::Fixed(r) => Some(r),
+        }
+    }
+
+    /// The name used on the command line (`quantsr upscale --precision`, the viewer's
+    /// `--precision`), in telemetry and in the UI.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::Auto => "auto",
+            Precision::Fixed(r) => r.name(),
+        }
+    }
+}
+
+impl fmt::Display for Precision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Precision {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Precision::all().into_iter().find(|p| p.name() == s).ok_or_else(|| {
+            let names: Vec<_> = Precision::all().iter().map(|p| p.name()).collect();
+            format!("unknown precision {s:?} (use {})", names.join(", "))
+        })
+    }
+}

@@ -18,7 +18,7 @@ pub use jitter::{QualityMode, jitter_offset, jitter_phase_count, mip_bias, proje
 pub use network::{NetworkProbe, ProbeOutput};
 pub use passes::OUTPUT_FORMATS;
 pub use quantsr_model::ModelFile;
-pub use quantsr_monitor::{FrameTimings, Rung};
+pub use quantsr_monitor::{FrameTimings, Precision, Rung};
 pub use upscaler::{
     CameraInfo, DebugView, DispatchInputs, Exposure, FrameInfo, PASS_NAMES, Upscaler, UpscalerDescriptor, UpscalerFlags,
 };

@@ -8,7 +8,7 @@ use quantsr::eval::spatial::SpatialFilter;
 use quantsr::{DebugView, QualityMode};
 use quantsr_monitor::LoadProfile;
 
-use crate::rungs::Rung;
+pub use quantsr_monitor::Precision;
 
 /// How the display-resolution image is made (DESIGN §7's methods).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,49 +69,6 @@ impl FromStr for Method {
             .into_iter()
             .find(|m| m.name() == s)
             .ok_or_else(|| format!("unknown method {s:?} (use bilinear, bicubic, easu, taau or neural)"))
-    }
-}
-
-/// The precision of the neural method: chosen each frame by the precision controller, or one
-/// fixed rung.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Precision {
-    /// The controller picks the rung that fits the frame-time budget.
-    Auto,
-    /// Always this rung (a neural one).
-    Fixed(Rung),
-}
-
-impl Precision {
-    /// `auto`, then every neural rung, best first.
-    pub fn all() -> Vec<Precision> {
-        std::iter::once(Precision::Auto)
-            .chain(Rung::ALL.into_iter().filter(|r| r.is_neural()).map(Precision::Fixed))
-            .collect()
-    }
-
-    /// The name used on the command line (same as `quantsr upscale --precision`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Precision::Auto => "auto",
-            Precision::Fixed(r) => r.name(),
-        }
-    }
-}
-
-impl fmt::Display for Precision {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Precision {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Precision::all().into_iter().find(|p| p.name() == s).ok_or_else(|| {
-            let names: Vec<_> = Precision::all().iter().map(|p| p.name()).collect();
-            format!("unknown precision {s:?} (use {})", names.join(", "))
-        })
     }
 }
 
@@ -319,6 +276,7 @@ pub const DEBUG_VIEWS: [(DebugView, &str); 7] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rungs::Rung;
 
     #[test]
     fn methods_and_precisions_parse_by_their_command_line_names() {

@@ -8,7 +8,9 @@ use quantsr_gpu::{GpuContext, GpuOptions};
 use quantsr_sequence::{Image, SequenceReader, display_transform, write_png};
 use serde::Serialize;
 
-use super::{PrecisionArg, parse_unit, progress_bar};
+use quantsr_upscaler::Precision;
+
+use super::{parse_unit, progress_bar};
 
 /// Arguments of `quantsr eval`.
 #[derive(Debug, clap::Args)]
@@ -23,7 +25,7 @@ pub struct EvalArgs {
     method: Vec<Method>,
     /// Precision of a plain `neural` method: f32, f16, int8, lite-int8 or auto.
     #[arg(long)]
-    precision: Option<PrecisionArg>,
+    precision: Option<Precision>,
     /// Also write the results as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -66,10 +68,10 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         bail!("{} has no ground truth (NNNNN.gt.exr): nothing to compare with", args.seq.display());
     }
     let mut methods = if args.method.is_empty() { Method::ALL.to_vec() } else { args.method.clone() };
-    if let Some(PrecisionArg(p)) = args.precision {
+    if let Some(p) = args.precision {
         for m in &mut methods {
             if *m == Method::Neural(None) {
-                *m = m.with_precision(p);
+                *m = m.with_precision(p.fixed());
             }
         }
     }

@@ -32,23 +32,6 @@ pub fn parse_ratio(s: &str) -> Result<f32, String> {
     if (1.0..=4.0).contains(&r) { Ok(r) } else { Err(format!("scale {r} is outside [1, 4]")) }
 }
 
-/// The network precision of `--precision`: `auto` (`None`: the best rung the device runs,
-/// until the controller chooses per frame) or one rung.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PrecisionArg(pub Option<quantsr_upscaler::Rung>);
-
-impl FromStr for PrecisionArg {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        if s == "auto" {
-            return Ok(Self(None));
-        }
-        s.parse()
-            .map(|r| Self(Some(r)))
-            .map_err(|_| format!("unknown precision {s:?}; use f32, f16, int8, lite-int8, taau or auto"))
-    }
-}
-
 /// Parses a value in [0, 1].
 pub fn parse_unit(s: &str) -> Result<f32, String> {
     let v: f32 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;

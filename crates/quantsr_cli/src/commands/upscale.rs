@@ -7,7 +7,9 @@ use quantsr_eval::{Method, SequenceRunner};
 use quantsr_gpu::{GpuContext, GpuOptions};
 use quantsr_sequence::{Image, SamplePrecision, SequenceReader, write_exr, write_png};
 
-use super::{PrecisionArg, parse_unit, progress_bar};
+use quantsr_upscaler::Precision;
+
+use super::{parse_unit, progress_bar};
 
 /// Output file format of `quantsr upscale`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -29,7 +31,7 @@ pub struct UpscaleArgs {
     method: Method,
     /// Precision of the neural method: f32, f16, int8, lite-int8 or auto.
     #[arg(long)]
-    precision: Option<PrecisionArg>,
+    precision: Option<Precision>,
     /// Sharpening of the temporal methods, 0 to 1.
     /// (default: 0.5 for taau, 0 for neural, as measured best).
     #[arg(long, value_parser = parse_unit)]
@@ -64,7 +66,7 @@ pub fn run(args: &UpscaleArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let ctx = GpuContext::new_blocking(&GpuOptions::default()).context("opening the GPU")?;
     let method = match args.precision {
-        Some(PrecisionArg(p)) => args.method.with_precision(p),
+        Some(p) => args.method.with_precision(p.fixed()),
         None => args.method,
     };
     let mut runner = SequenceRunner::new(&ctx, &reader, method)?
