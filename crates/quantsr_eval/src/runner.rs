@@ -3,8 +3,12 @@
 //! display-resolution result back. The engine behind `quantsr upscale` and `quantsr eval`.
 
 use quantsr_gpu::{GpuContext, create_texture, read_texture, wgpu};
+use quantsr_monitor::TimestampRing;
 use quantsr_sequence::{Frame, Image, SequenceReader};
-use quantsr_upscaler::{DispatchInputs, Exposure, ModelFile, Rung, Upscaler, UpscalerDescriptor, UpscalerFlags};
+use quantsr_upscaler::{
+    DispatchInputs, Exposure, FrameReport, LoadProfile, ModelFile, Rung, SyntheticLoad, TelemetryRecord, TimingSource,
+    Upscaler, UpscalerDescriptor, UpscalerFlags,
+};
 
 use crate::spatial::{SpatialFilter, SpatialUpscaler};
 
@@ -101,6 +105,14 @@ pub enum RunError {
     /// The GPU layer failed.
     #[error(transparent)]
     Gpu(#[from] quantsr_gpu::GpuError),
+    /// Something only the temporal methods do was asked of a spatial one.
+    #[error("method {method} {why}")]
+    NotTemporal {
+        /// The method.
+        method: &'static str,
+        /// What it cannot do.
+        why: &'static str,
+    },
 }
 
 /// GPU textures holding one frame's inputs, at the sequence's largest render size.
@@ -139,8 +151,20 @@ enum Engine {
     Spatial(SpatialUpscaler),
 }
 
+/// The "renderer's" other work: a synthetic GPU load recorded before the upscaler each frame,
+/// timed with its own timestamp ring where the device has one.
+struct Load {
+    pass: SyntheticLoad,
+    profile: LoadProfile,
+    total_frames: u64,
+    ring: Option<TimestampRing>,
+}
+
 /// A method bound to one sequence's sizes, ready to run frames in order.
 pub struct SequenceRunner {
+    method: Method,
+    frames_run: u64,
+    load: Option<Load>,
     sharpness: f32,
     ctx: GpuContext,
     engine: Engine,
@@ -210,6 +234,9 @@ impl SequenceRunner {
             output: view(&output),
         };
         Ok(Self {
+            method,
+            frames_run: 0,
+            load: None,
             sharpness: method.default_sharpness(),
             ctx: ctx.clone(),
             engine,
@@ -231,6 +258,87 @@ impl SequenceRunner {
         match &self.engine {
             Engine::Temporal(u) => u.available_rungs(),
             Engine::Spatial(_) => Vec::new(),
+        }
+    }
+
+    fn upscaler(&mut self, why: &'static str) -> Result<&mut Upscaler, RunError> {
+        match &mut self.engine {
+            Engine::Temporal(u) => Ok(u),
+            Engine::Spatial(_) => Err(RunError::NotTemporal { method: self.method.name(), why }),
+        }
+    }
+
+    /// Turns the precision controller on, holding `target_fps` with a safety `margin` (a
+    /// fraction of the budget): `neural` chooses its rung every frame; a single rung
+    /// (`neural-int8`, `taau`, …) stays fixed while its timings and budget are still measured
+    /// and logged. `timing` forces the timing source.
+    pub fn enable_controller(
+        &mut self,
+        target_fps: f64,
+        margin: f64,
+        timing: Option<TimingSource>,
+    ) -> Result<(), RunError> {
+        let method = self.method;
+        let upscaler = self.upscaler("has no precision controller (use taau or neural)")?;
+        if let Some(source) = timing {
+            upscaler.set_timing_source(source)?;
+        }
+        let mut settings = upscaler.controller_settings(target_fps);
+        settings.margin = margin;
+        settings.fixed = match method {
+            Method::Neural(rung) => rung,
+            _ => Some(Rung::Taau),
+        };
+        upscaler.enable_controller(settings)?;
+        Ok(())
+    }
+
+    /// Adds a synthetic GPU load before the upscaler in every frame, following `profile` over
+    /// a run of `total_frames` frames, and reports its GPU time to the controller.
+    pub fn set_load(&mut self, profile: LoadProfile, total_frames: u64) -> Result<(), RunError> {
+        let ctx = self.ctx.clone();
+        let upscaler = self.upscaler("cannot carry a synthetic load (use taau or neural)")?;
+        let timed = upscaler.timing_source() == Some(TimingSource::Timestamps);
+        let pass = SyntheticLoad::new(&ctx)?;
+        let ring = timed.then(|| TimestampRing::new(&ctx.device, &ctx.queue, 4, 1));
+        self.load = Some(Load { pass, profile, total_frames, ring });
+        Ok(())
+    }
+
+    /// The controller's complete telemetry records so far (empty without a controller).
+    pub fn drain_telemetry(&mut self) -> Vec<TelemetryRecord> {
+        match &mut self.engine {
+            Engine::Temporal(u) => u.drain_telemetry(),
+            Engine::Spatial(_) => Vec::new(),
+        }
+    }
+
+    /// Ends the run: waits for the GPU and returns the telemetry records still held.
+    pub fn finish_telemetry(&mut self) -> Result<Vec<TelemetryRecord>, RunError> {
+        if matches!(self.engine, Engine::Spatial(_)) {
+            return Ok(Vec::new());
+        }
+        self.ctx.wait_idle()?;
+        self.harvest_load();
+        let Engine::Temporal(u) = &mut self.engine else { return Ok(Vec::new()) };
+        Ok(u.finish_telemetry()?)
+    }
+
+    /// The upscaler, for what the runner does not wrap (timing source, controller state).
+    pub fn temporal(&self) -> Option<&Upscaler> {
+        match &self.engine {
+            Engine::Temporal(u) => Some(u),
+            Engine::Spatial(_) => None,
+        }
+    }
+
+    /// Reports the load's GPU times that came back to the controller.
+    fn harvest_load(&mut self) {
+        let (Some(load), Engine::Temporal(u)) = (&mut self.load, &mut self.engine) else { return };
+        let Some(ring) = &mut load.ring else { return };
+        ring.after_submit();
+        for t in ring.harvest(&self.ctx.device) {
+            u.report_frame(t.frame_index, FrameReport { other_gpu_ms: Some(t.total_ms()), host_frame_ms: None });
         }
     }
 
@@ -267,7 +375,23 @@ impl SequenceRunner {
             }
             Engine::Temporal(u) => u,
         };
-        upscaler.dispatch(
+        let frame_index = self.frames_run;
+        let mut nominal_load = None;
+        if let Some(load) = &mut self.load {
+            let ms = load.profile.ms_at(frame_index, load.total_frames);
+            match &mut load.ring {
+                Some(ring) => {
+                    ring.begin_frame(frame_index);
+                    load.pass.record_timed(q, &mut encoder, ms, ring.pass_writes());
+                    ring.end_frame(&mut encoder);
+                }
+                None => {
+                    load.pass.record(q, &mut encoder, ms);
+                    nominal_load = Some(ms);
+                }
+            }
+        }
+        let info = upscaler.dispatch(
             &mut encoder,
             &DispatchInputs {
                 color,
@@ -287,7 +411,14 @@ impl SequenceRunner {
             },
         )?;
         q.submit([encoder.finish()]);
+        upscaler.after_submit();
+        if let Some(ms) = nominal_load {
+            // Without timestamps the load's own cost is known only as asked for.
+            upscaler.report_frame(info.frame_index, FrameReport { other_gpu_ms: Some(ms), host_frame_ms: None });
+        }
+        self.frames_run += 1;
         let data = read_texture(&self.ctx, &self.output)?;
+        self.harvest_load();
         Ok(Image::new(self.display_size[0], self.display_size[1], 4, data.to_f32()))
     }
 }

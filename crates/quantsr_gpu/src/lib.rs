@@ -7,6 +7,7 @@ mod error;
 mod kernel;
 mod peak;
 mod readback;
+mod resources;
 pub mod selftest;
 mod shader;
 mod texture;
@@ -16,6 +17,7 @@ pub use error::GpuError;
 pub use kernel::{ComputeKernel, workgroups, workgroups_2d};
 pub use peak::measure_fma_peak;
 pub use readback::{TextureData, read_buffer, read_texture, read_texture_rect};
+pub use resources::{ResourceCounts, resource_counts};
 pub use shader::{
     SHADER_FILES, ValidatedShader, all_shader_features, expand_includes, load_shader, shader_file, validate_wgsl,
 };

@@ -318,10 +318,11 @@ struct Pending {
 ///   The rung in use is *kept* while its measured cost stays within `budget · (1 − margin/2)`;
 ///   the half margin between the two is the dead band that stops a rung sitting on the
 ///   threshold from flapping.
-/// * **Step down at once.** The first observation that shows the rung in use outside the
-///   keep threshold (its measured cost in that frame, or its predicted cost against a load
-///   that rose) makes the very next decision step down to the best lower rung that fits,
-///   or, when none does, to the cheapest allowed rung (in practice `taau`, the last resort).
+/// * **Step down at once.** The first observation that shows the rung in use over budget —
+///   its measured cost in that frame above the whole budget, or its cost estimate outside
+///   the keep threshold (the cost crept up, or the load rose) — makes the very next decision
+///   step down to the best lower rung that fits,
+///   or, when none does, to the allowed rung cheapest by prior cost (`taau`, the last resort).
 /// * **Step up after sustained headroom.** Each observation in which some better rung fits
 ///   extends a streak; any other observation ends it. After `step_up_after_frames`
 ///   observations in a row (and at least `min_frames_between_switches` frames after the last
@@ -336,14 +337,15 @@ struct Pending {
 ///   therefore overruns the budget only when the rung costs more than predicted by more than
 ///   `margin/2 · budget`. (The keep threshold rather than the fit threshold, so that a prior
 ///   that is somewhat pessimistic about a rung never measured does not hide it for ever.)
-/// * **Start.** The first frame runs the cheapest allowed rung; probes and the step-up rule
+/// * **Start.** The first frame runs the last resort; probes and the step-up rule
 ///   climb from there (with the defaults, to the top of the ladder in about 35 frames).
 /// * **Fixed and allowed rungs.** A fixed rung is returned every frame (the cost model
 ///   keeps learning). Taking the rung in use out of the allowed set moves off it at the next
 ///   decision (reason `unavailable`).
 ///
-/// One frame whose measured cost alone leaves the keep band (a GPU hitch) is enough to step
-/// down, as asked of the policy; the way back up then takes the full hysteresis.
+/// One frame that overruns the budget (a GPU hitch) is enough to step down, as asked of the
+/// policy; the way back up then takes the full hysteresis. A noisy frame that stays within
+/// the budget only moves the (median-filtered) estimate.
 ///
 /// # Cost model
 ///
@@ -658,14 +660,15 @@ impl Controller {
         self.by_quality().find(|&r| filter(r) && self.fits(r, budget))
     }
 
-    /// The allowed rung with the lowest predicted cost (by prior before any measurement);
-    /// on a tie, the lower quality one.
+    /// The last resort: the allowed rung with the lowest prior cost (`taau` with the default
+    /// priors); on a tie, the lower quality one. Priors rather than measurements: the last
+    /// resort is usually measured only at start-up, when first frames are slow, and a stale
+    /// sample must not make the controller believe its fallback dearer than the rung that is
+    /// overrunning.
     fn cheapest_allowed(&self) -> Rung {
-        let measured = Rung::ALL.iter().any(|r| self.costs[r.index()].smoothed.is_some());
-        let cost =
-            |r: Rung| if measured { self.predicted_cost(r).unwrap_or(f64::INFINITY) } else { self.prior[r.index()] };
+        let prior = |r: Rung| self.prior[r.index()];
         self.by_quality()
-            .min_by(|&a, &b| cost(a).total_cmp(&cost(b)).then(self.rank[b.index()].cmp(&self.rank[a.index()])))
+            .min_by(|&a, &b| prior(a).total_cmp(&prior(b)).then(self.rank[b.index()].cmp(&self.rank[a.index()])))
             .or(self.settings.fixed)
             .unwrap_or(Rung::Taau)
     }
@@ -715,6 +718,7 @@ impl Controller {
             }
             None => None,
         };
+        let load_reported = obs.other_ms.is_some() || obs.host_frame_ms.is_some();
         let upscaler = clean(obs.upscaler_ms);
         let other = clean(obs.other_ms);
         let host = clean(obs.host_frame_ms);
@@ -740,7 +744,13 @@ impl Controller {
                 r.rung = obs.rung_used;
                 r.upscaler_ms = upscaler;
                 r.load_ms = load;
-                r.frame_ms = host.or_else(|| upscaler.zip(load).map(|(u, l)| u + l));
+                // Without a report of anything else, the frame is the upscaler's alone; with an
+                // invalid report, it is unknown.
+                r.frame_ms = host.or(match (upscaler, load) {
+                    (Some(u), Some(l)) => Some(u + l),
+                    (Some(u), None) if !load_reported => Some(u),
+                    _ => None,
+                });
                 r.pass_ms = pass_ms;
             }
             None => self.stats.late_for_telemetry += 1,
@@ -768,11 +778,11 @@ impl Controller {
 
         let budget = self.budget_ms();
         let since_switch = self.last_switch_frame.is_none_or(|at| frame >= at);
-        let cost = match upscaler {
-            Some(u) if obs.rung_used == home && since_switch => Some(u),
-            _ => self.predicted_cost(home),
-        };
-        if cost.is_some_and(|c| c > self.keep_limit(budget)) {
+        // Over budget: this frame's rung overran the budget itself, or the estimate of the rung
+        // in use left the keep band (its cost crept up, or the load rose). One noisy frame that
+        // stays within the budget is not an overrun.
+        let overran = upscaler.is_some_and(|u| obs.rung_used == home && since_switch && u > budget);
+        if overran || self.predicted_cost(home).is_some_and(|c| c > self.keep_limit(budget)) {
             self.overrun = true;
             self.headroom_streak = 0;
             return;

@@ -16,6 +16,7 @@ use crate::MonitorError;
 /// | `spikes`        | 2 ms, and 8 ms for 3 frames every 60 frames starting at frame 30              |
 /// | `spikes:B-P`    | the same timing with base `B` and peak `P` ms                                |
 /// | `trace:FILE`    | one value per line of `FILE` (blank lines and `#` comments skipped), repeated from the start when the run is longer |
+/// | `P+Q+…`         | the sum of the profiles, e.g. `ramp:10-60+spikes:0-30`                         |
 #[derive(Debug, Clone, PartialEq)]
 pub enum LoadProfile {
     /// The same load every frame.
@@ -48,6 +49,8 @@ pub enum LoadProfile {
         /// Milliseconds for frames 0, 1, …; never empty.
         ms: Vec<f64>,
     },
+    /// Several profiles added up (a ramp with spikes on top).
+    Sum(Vec<LoadProfile>),
 }
 
 impl LoadProfile {
@@ -66,6 +69,13 @@ impl LoadProfile {
     /// the file. Errors name the specification and what the form should be.
     pub fn parse(spec: &str) -> Result<Self, MonitorError> {
         let bad = |problem: &str| MonitorError::LoadProfile { spec: spec.to_owned(), problem: problem.to_owned() };
+        if spec.contains('+') {
+            let parts: Vec<&str> = spec.split('+').map(str::trim).collect();
+            if parts.iter().any(|p| p.is_empty()) {
+                return Err(bad("expected profiles joined by `+`, e.g. ramp:10-60+spikes:0-30"));
+            }
+            return parts.into_iter().map(Self::parse).collect::<Result<Vec<_>, _>>().map(LoadProfile::Sum);
+        }
         let (kind, arg) = match spec.split_once(':') {
             Some((k, a)) => (k.trim(), Some(a.trim())),
             None => (spec.trim(), None),
@@ -149,6 +159,7 @@ impl LoadProfile {
                 if in_spike { *peak_ms } else { *base_ms }
             }
             LoadProfile::Trace { ms } => ms[(frame % ms.len() as u64) as usize],
+            LoadProfile::Sum(parts) => parts.iter().map(|p| p.ms_at(frame, total_frames)).sum(),
         }
     }
 }

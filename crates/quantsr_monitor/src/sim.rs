@@ -173,6 +173,48 @@ pub fn simulate(
     Ok(SimReport { frames, telemetry, metrics })
 }
 
+/// The figures of a run recorded on a real device (its telemetry, frame order), judged as a
+/// simulated run would be: `cost(rung)` is each rung's true cost (e.g. the median of a run
+/// fixed on that rung), `latency_frames` how late timings reached the controller. A record
+/// whose timings never arrived counts at its rung's cost and the previous frame's load.
+pub fn assess(
+    settings: &ControllerSettings,
+    records: &[TelemetryRecord],
+    cost: impl Fn(Rung) -> f64,
+    warmup_frames: u64,
+    latency_frames: u64,
+) -> SimMetrics {
+    let mut load = 0.0;
+    let mut frames: Vec<SimFrame> = records
+        .iter()
+        .map(|r| {
+            load = r.load_ms.unwrap_or(load);
+            SimFrame {
+                frame: r.frame,
+                rung: r.rung,
+                reason: r.reason,
+                predicted_ms: r.predicted_ms,
+                budget_ms: r.budget_ms.unwrap_or(f64::NAN),
+                upscaler_ms: r.upscaler_ms.unwrap_or_else(|| cost(r.rung)),
+                load_ms: load,
+                best_feasible: r.rung,
+                unforeseeable: false,
+                infeasible: false,
+                near_change: false,
+            }
+        })
+        .collect();
+    let scenario = Scenario {
+        load_ms: frames.iter().map(|f| f.load_ms).collect(),
+        latency_frames,
+        warmup_frames,
+        ..Scenario::new(Vec::new())
+    };
+    let cost = |r: Rung, _| cost(r);
+    label(settings, &scenario, &cost, &mut frames);
+    measure(settings, &scenario, &frames)
+}
+
 /// Fills in the ground truth of each frame: best feasible rung, unforeseeable, near a change.
 fn label(
     settings: &ControllerSettings,

@@ -24,7 +24,7 @@ pub struct TelemetryRecord {
     /// the synthetic load), as reported by the host.
     pub load_ms: Option<f64>,
     /// The whole frame: the host's own frame time when it reports one, otherwise
-    /// `upscaler_ms + load_ms`.
+    /// `upscaler_ms + load_ms` (the upscaler alone when no load was reported).
     pub frame_ms: Option<f64>,
     /// The upscaler time the controller predicted for this rung when it chose it; `None`
     /// before anything was measured.

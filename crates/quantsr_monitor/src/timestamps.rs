@@ -110,6 +110,17 @@ impl TimestampRing {
         })
     }
 
+    /// The query set of the frame being recorded and the number of queries written so far,
+    /// to check the ring against a direct, blocking readback of the same queries.
+    pub fn frame_queries(&self) -> Option<(&wgpu::QuerySet, u32)> {
+        self.current.map(|i| (&self.slots[i].queries, 2 * self.slots[i].passes))
+    }
+
+    /// The device's timestamp period: nanoseconds per tick.
+    pub fn period_ns(&self) -> f64 {
+        self.period_ns
+    }
+
     /// Records the resolve and copy of the frame's queries into `encoder`.
     pub fn end_frame(&mut self, encoder: &mut wgpu::CommandEncoder) {
         let Some(i) = self.current.take() else { return };

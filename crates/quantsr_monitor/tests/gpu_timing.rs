@@ -62,3 +62,96 @@ fn timestamp_ring_harvests_every_paced_frame_once_and_in_order() {
         );
     }
 }
+
+/// Resolves `count` queries of `set` into a fresh buffer that can be read back directly.
+fn resolve_directly(
+    ctx: &quantsr_gpu::GpuContext,
+    encoder: &mut wgpu::CommandEncoder,
+    set: &wgpu::QuerySet,
+    count: u32,
+) -> wgpu::Buffer {
+    let resolve = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("direct resolve"),
+        size: u64::from(count) * 8,
+        usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+        mapped_at_creation: false,
+    });
+    encoder.resolve_query_set(set, 0..count, &resolve, 0);
+    resolve
+}
+
+#[test]
+fn timestamp_ring_values_equal_a_blocking_readback_and_nothing_leaks_over_1000_frames() {
+    // A device of its own, so the object counts are not those of tests running beside it.
+    let ctx = quantsr_gpu::GpuContext::new_blocking(&Default::default()).expect("GPU tests need a device");
+    assert!(ctx.caps.timestamps, "the device did not grant TIMESTAMP_QUERY");
+    let load = SyntheticLoad::new(&ctx).unwrap();
+    let mut ring = TimestampRing::new(&ctx.device, &ctx.queue, 3, 2);
+    let frames = 1000u64;
+    let mut direct = Vec::new();
+    let mut harvested = Vec::new();
+    let before = quantsr_gpu::resource_counts(&ctx).expect("the backend reports its objects");
+    assert!(before.buffers > 0 && before.query_sets == 3, "{before:?}");
+    for frame in 0..frames {
+        ring.after_submit();
+        harvested.extend(ring.harvest(&ctx.device));
+        assert!(ring.begin_frame(frame), "frame {frame}: no free slot although every frame was paced");
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let ms = if frame % 50 == 0 { 2.0 } else { 0.0 };
+        load.record_timed(&ctx.queue, &mut encoder, ms, ring.pass_writes());
+        load.record_timed(&ctx.queue, &mut encoder, 0.0, ring.pass_writes());
+        // Every 100th frame, read the same queries directly (blocking) for comparison.
+        let check = (frame % 100 == 7).then(|| {
+            let (set, count) = ring.frame_queries().expect("the frame is being timed");
+            resolve_directly(&ctx, &mut encoder, set, count)
+        });
+        ring.end_frame(&mut encoder);
+        ctx.queue.submit([encoder.finish()]);
+        if let Some(resolved) = check {
+            let ticks: Vec<u64> = quantsr_gpu::read_buffer(&ctx, &resolved).unwrap();
+            let ms: Vec<f64> =
+                ticks.chunks_exact(2).map(|t| t[1].saturating_sub(t[0]) as f64 * ring.period_ns() / 1e6).collect();
+            direct.push((frame, ms));
+        } else {
+            ctx.wait_idle().unwrap();
+        }
+    }
+    ring.after_submit();
+    ctx.wait_idle().unwrap();
+    harvested.extend(ring.harvest(&ctx.device));
+    assert_eq!(ring.dropped(), 0);
+    assert_eq!(harvested.len() as u64, frames);
+    for (frame, ms) in &direct {
+        let h = harvested.iter().find(|t| t.frame_index == *frame).expect("harvested");
+        assert_eq!(&h.pass_ms, ms, "frame {frame}: the ring and a blocking readback disagree");
+    }
+    let after = quantsr_gpu::resource_counts(&ctx).expect("the backend reports its objects");
+    assert_eq!(before, after, "GPU objects alive before and after 1000 frames");
+}
+
+#[test]
+fn a_ring_that_is_never_read_back_drops_frames_instead_of_waiting() {
+    let ctx = test_gpu();
+    let load = SyntheticLoad::new(&ctx).unwrap();
+    let mut ring = TimestampRing::new(&ctx.device, &ctx.queue, 3, 1);
+    // Frames recorded and submitted back to back while nothing maps the slots: once the three
+    // slots are taken, begin_frame says no at once (the frame goes untimed) rather than block.
+    let mut timed = 0;
+    for frame in 0..10 {
+        let t0 = Instant::now();
+        let ok = ring.begin_frame(frame);
+        assert!(t0.elapsed().as_millis() < 50, "begin_frame took {:?}", t0.elapsed());
+        timed += u32::from(ok);
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        load.record_timed(&ctx.queue, &mut encoder, 0.0, ring.pass_writes());
+        ring.end_frame(&mut encoder);
+        ctx.queue.submit([encoder.finish()]);
+    }
+    assert_eq!(timed, 3);
+    assert_eq!(ring.dropped(), 7);
+    // Once the slots are mapped and harvested, timing resumes.
+    ring.after_submit();
+    ctx.wait_idle().unwrap();
+    assert_eq!(ring.harvest(&ctx.device).len(), 3);
+    assert!(ring.begin_frame(10));
+}

@@ -56,6 +56,15 @@ pub enum UpscalerError {
         /// Why (not requested at creation, no weights, or a device feature missing).
         why: String,
     },
+    /// The precision controller's settings are out of range.
+    #[error(transparent)]
+    Controller(#[from] quantsr_monitor::MonitorError),
+    /// A timing source was asked for that the device cannot provide.
+    #[error("cannot time frames that way: {why}")]
+    Timing {
+        /// What is missing.
+        why: String,
+    },
     /// The GPU layer failed (shader, pipeline, device).
     #[error(transparent)]
     Gpu(#[from] quantsr_gpu::GpuError),

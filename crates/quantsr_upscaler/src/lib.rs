@@ -7,6 +7,7 @@
 //! heuristics; the neural rungs predict them.
 
 mod error;
+mod frame_monitor;
 pub mod jitter;
 mod network;
 mod passes;
@@ -14,11 +15,15 @@ mod uniforms;
 mod upscaler;
 
 pub use error::UpscalerError;
+pub use frame_monitor::{FrameReport, TimingSource};
 pub use jitter::{QualityMode, jitter_offset, jitter_phase_count, mip_bias, projection_jitter, render_size};
 pub use network::{NetworkProbe, ProbeOutput};
 pub use passes::OUTPUT_FORMATS;
 pub use quantsr_model::ModelFile;
-pub use quantsr_monitor::{FrameTimings, Precision, Rung};
+pub use quantsr_monitor::{
+    Controller, ControllerSettings, FrameTimings, LoadProfile, Precision, Rung, SwitchReason, SyntheticLoad,
+    TelemetryLog, TelemetryRecord,
+};
 pub use upscaler::{
     CameraInfo, DebugView, DispatchInputs, Exposure, FrameInfo, PASS_NAMES, Upscaler, UpscalerDescriptor, UpscalerFlags,
 };

@@ -5,8 +5,12 @@ use std::sync::Arc;
 
 use quantsr_gpu::{GpuContext, create_texture, wgpu, workgroups_2d};
 use quantsr_model::ModelFile;
-use quantsr_monitor::{FrameTimings, Rung, TimestampRing};
+use quantsr_monitor::{
+    Controller, ControllerSettings, FrameTimings, Precision as RungChoice, Rung, SwitchReason, TelemetryRecord,
+    TimestampRing,
+};
 
+use crate::frame_monitor::{FrameMonitor, FrameReport, TimingSource};
 use crate::network::{NetworkRung, NetworkTensors, ParamTargets, Precision};
 use crate::passes::{OUTPUT_FORMATS, Passes};
 use crate::uniforms::FrameUniforms;
@@ -169,6 +173,13 @@ pub struct FrameInfo {
     pub reset: bool,
     /// The rung that computed the reconstruction parameters.
     pub rung: Rung,
+    /// With the controller on: the upscaler's budget for this frame (target frame time minus
+    /// the predicted load), in milliseconds.
+    pub budget_ms: Option<f64>,
+    /// With the controller on: the upscaler time it predicted for `rung`, in milliseconds.
+    pub predicted_ms: Option<f64>,
+    /// With the controller on: why the rung changed at this frame, if it did.
+    pub switch_reason: Option<SwitchReason>,
 }
 
 /// Internal textures, allocated once at their largest size.
@@ -220,6 +231,10 @@ pub struct Upscaler {
     networks: Vec<NetworkRung>,
     unavailable: Vec<(Rung, String)>,
     rung: Rung,
+    /// The precision controller and its book of frames in flight, when automatic control is on.
+    monitor: Option<FrameMonitor>,
+    /// Forced timing source (completion times even where timestamps exist).
+    timing_override: Option<TimingSource>,
 }
 
 /// Names of the passes, in the order [`FrameTimings::pass_ms`] lists them.
@@ -347,6 +362,8 @@ impl Upscaler {
             networks,
             unavailable,
             rung,
+            monitor: None,
+            timing_override: None,
         };
         upscaler.warm_up()?;
         Ok(upscaler)
@@ -363,15 +380,35 @@ impl Upscaler {
     /// Collects timings of frames already submitted without waiting (dispatch does this too);
     /// call it after submitting the last dispatch's encoder, e.g. at the end of a run.
     pub fn poll_timings(&mut self) {
+        if let Some(m) = &mut self.monitor {
+            m.submitted(&self.ctx.queue);
+        }
         if let Some(timer) = &mut self.timer {
             timer.after_submit();
             for t in timer.harvest(&self.ctx.device) {
+                if let Some(m) = &mut self.monitor {
+                    m.timings(&t);
+                }
                 if self.timings.len() == TIMINGS_KEPT {
                     self.timings.pop_front();
                 }
                 self.timings.push_back(t);
             }
+        } else if self.monitor.is_some() {
+            // Completion callbacks run when the device is polled.
+            let _ = self.ctx.device.poll(wgpu::PollType::Poll);
         }
+        if let Some(m) = &mut self.monitor {
+            m.flush(self.frame_index, false);
+        }
+    }
+
+    /// Tells the upscaler that the encoder of the last `dispatch` has just been submitted.
+    /// Optional: without it, the next `dispatch` assumes so. Calling it right after
+    /// `queue.submit` lets timings be read back sooner and, where the device has no
+    /// timestamp queries, dates the frame's completion accurately.
+    pub fn after_submit(&mut self) {
+        self.poll_timings();
     }
 
     /// Frames that were not timed because every timestamp slot was still in flight.
@@ -382,6 +419,131 @@ impl Upscaler {
     /// Whether per-pass GPU timings are available on this device.
     pub fn has_timings(&self) -> bool {
         self.timer.is_some()
+    }
+
+    /// Controller settings suited to this upscaler: holding `target_fps`, every rung it built
+    /// allowed, in the quality order its model measured; adjust fields before
+    /// [`enable_controller`](Self::enable_controller).
+    pub fn controller_settings(&self, target_fps: f64) -> ControllerSettings {
+        let order = self.available_rungs();
+        ControllerSettings {
+            allowed: order.clone(),
+            quality_order: order,
+            ..ControllerSettings::from_target_fps(target_fps)
+        }
+    }
+
+    /// Turns automatic precision on: from the next `dispatch`, the controller picks each
+    /// frame's rung from the timings of past frames and what [`report_frame`](Self::report_frame)
+    /// tells it. Rungs in `settings.allowed` this upscaler cannot run are left out (an error
+    /// when none is left, or when `settings.fixed` cannot run). Replaces a controller already on.
+    pub fn enable_controller(&mut self, mut settings: ControllerSettings) -> Result<(), UpscalerError> {
+        let available = self.available_rungs();
+        if let Some(fixed) = settings.fixed {
+            self.check_rung(fixed)?;
+        }
+        settings.allowed.retain(|r| available.contains(r));
+        let controller = Controller::new(settings)?;
+        let source = self.timing_override.unwrap_or_else(|| self.default_timing_source());
+        log::info!("precision controller on, timings from {}", source.name());
+        self.monitor = Some(FrameMonitor::new(controller, source));
+        Ok(())
+    }
+
+    /// Turns automatic precision off; the rung stays as it is until [`set_rung`](Self::set_rung).
+    pub fn disable_controller(&mut self) {
+        self.monitor = None;
+    }
+
+    /// The precision controller, when automatic precision is on.
+    pub fn controller(&self) -> Option<&Controller> {
+        self.monitor.as_ref().map(|m| &m.controller)
+    }
+
+    /// The precision controller, to change its target or settings on the fly. Rungs it
+    /// chooses that this upscaler cannot run are replaced by `taau`.
+    pub fn controller_mut(&mut self) -> Option<&mut Controller> {
+        self.monitor.as_mut().map(|m| &mut m.controller)
+    }
+
+    /// Chooses between automatic precision ([`RungChoice::Auto`], which turns the controller
+    /// on at 60 fps if it is off) and a fixed rung (which the controller, if on, keeps using
+    /// while it goes on measuring and writing telemetry).
+    pub fn set_precision(&mut self, precision: RungChoice) -> Result<(), UpscalerError> {
+        match precision {
+            RungChoice::Auto => match &mut self.monitor {
+                Some(m) => m.controller.set_fixed(None),
+                None => self.enable_controller(self.controller_settings(60.0))?,
+            },
+            RungChoice::Fixed(rung) => self.set_rung(rung)?,
+        }
+        Ok(())
+    }
+
+    /// Where frame timings come from while the controller is on: timestamp queries where the
+    /// device has them and they can be trusted, completion times otherwise; `None` while the
+    /// controller is off.
+    pub fn timing_source(&self) -> Option<TimingSource> {
+        self.monitor.as_ref().map(FrameMonitor::source)
+    }
+
+    /// Timestamps where the device has them and they measure the work; completion times
+    /// otherwise. A CPU device's timestamps (lavapipe) bracket the recording of a pass, not
+    /// its execution: measured there, a 40 ms load pass reads 0.1 ms and the taau frame
+    /// alternates between 42 ms and 0.2 ms, while completion times give a steady 57 ms.
+    fn default_timing_source(&self) -> TimingSource {
+        if self.timer.is_some() && self.ctx.info.device_type != wgpu::DeviceType::Cpu {
+            TimingSource::Timestamps
+        } else {
+            TimingSource::Completion
+        }
+    }
+
+    /// Forces the controller's timing source (takes effect at the next
+    /// [`enable_controller`](Self::enable_controller)): completion times work everywhere;
+    /// timestamps need `TIMESTAMP_QUERY`.
+    pub fn set_timing_source(&mut self, source: TimingSource) -> Result<(), UpscalerError> {
+        if source == TimingSource::Timestamps && self.timer.is_none() {
+            return Err(UpscalerError::Timing { why: "the device has no TIMESTAMP_QUERY".into() });
+        }
+        self.timing_override = Some(source);
+        Ok(())
+    }
+
+    /// Tells the controller about the rest of frame `frame_index` (as [`FrameInfo::frame_index`]
+    /// numbered it): the renderer's other GPU time, or its whole frame time. Call it whenever
+    /// it is known, up to a few frames late; reports for frames too old are counted in
+    /// [`unmatched_reports`](Self::unmatched_reports) and otherwise ignored.
+    pub fn report_frame(&mut self, frame_index: u64, report: FrameReport) {
+        if let Some(m) = &mut self.monitor {
+            m.report(frame_index, report);
+        }
+    }
+
+    /// Reports given to [`report_frame`](Self::report_frame) that matched no frame in flight.
+    pub fn unmatched_reports(&self) -> u64 {
+        self.monitor.as_ref().map_or(0, FrameMonitor::reports_unmatched)
+    }
+
+    /// The controller's telemetry records that are complete, one per frame in frame order
+    /// (empty while the controller is off). Call it every frame or now and then.
+    pub fn drain_telemetry(&mut self) -> Vec<TelemetryRecord> {
+        self.monitor.as_mut().map(FrameMonitor::drain_telemetry).unwrap_or_default()
+    }
+
+    /// The end of a run: waits for the GPU, takes in the last timings and returns every
+    /// telemetry record still held. Blocks; never call it inside a frame loop.
+    pub fn finish_telemetry(&mut self) -> Result<Vec<TelemetryRecord>, UpscalerError> {
+        self.poll_timings();
+        self.ctx.wait_idle()?;
+        self.poll_timings();
+        Ok(match &mut self.monitor {
+            Some(m) => {
+                m.flush(self.frame_index, true);
+                m.controller.finish_telemetry()
+            }
+            None => Vec::new(),
+        })
     }
 
     /// The descriptor this upscaler was created with.
@@ -469,7 +631,20 @@ impl Upscaler {
     /// Chooses the rung of the following frames. Every rung reads and writes the same history
     /// and feedback, so a switch needs no reset and compiles nothing; it may happen on any
     /// frame.
+    ///
+    /// While the controller is on, this fixes its choice to `rung` (see
+    /// [`set_precision`](Self::set_precision) to hand the choice back).
     pub fn set_rung(&mut self, rung: Rung) -> Result<(), UpscalerError> {
+        self.check_rung(rung)?;
+        if let Some(m) = &mut self.monitor {
+            m.controller.set_fixed(Some(rung));
+        }
+        self.rung = rung;
+        Ok(())
+    }
+
+    /// Whether this upscaler can run `rung`; the error says why not.
+    fn check_rung(&self, rung: Rung) -> Result<(), UpscalerError> {
         // No allocation: a controller may call this every frame.
         if rung.is_neural() && !self.networks.iter().any(|n| n.rung == rung) {
             let why = self
@@ -479,7 +654,6 @@ impl Upscaler {
                 .map_or_else(|| "it was not requested when the upscaler was created".to_owned(), |(_, w)| w.clone());
             return Err(UpscalerError::RungUnavailable { rung, why });
         }
-        self.rung = rung;
         Ok(())
     }
 
@@ -578,6 +752,13 @@ impl Upscaler {
         if let Some(timer) = &mut self.timer {
             timer.begin_frame(self.frame_index);
         }
+        let decision = self.monitor.as_mut().map(|m| m.controller.next_rung(self.frame_index));
+        if let Some(d) = &decision {
+            self.rung = if self.check_rung(d.rung).is_ok() { d.rung } else { Rung::Taau };
+        }
+        if let Some(m) = &mut self.monitor {
+            m.dispatched(self.frame_index, self.rung);
+        }
         let parity = (self.frame_index % 2) as usize;
         self.prepare_bindings(inputs, parity);
         let b = self.bind_cache.last().expect("bindings were just prepared");
@@ -621,7 +802,15 @@ impl Upscaler {
             timer.end_frame(encoder);
         }
 
-        let info = FrameInfo { frame_index: self.frame_index, render_size: rs, reset, rung: self.rung };
+        let info = FrameInfo {
+            frame_index: self.frame_index,
+            render_size: rs,
+            reset,
+            rung: self.rung,
+            budget_ms: decision.as_ref().map(|d| d.budget_ms),
+            predicted_ms: decision.as_ref().and_then(|d| d.predicted_ms),
+            switch_reason: decision.and_then(|d| d.reason),
+        };
         self.frame_index += 1;
         self.prev_render_size = rs;
         Ok(info)

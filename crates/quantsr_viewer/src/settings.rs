@@ -167,7 +167,8 @@ impl LoadKind {
             Some(LoadProfile::Steady { .. }) => LoadKind::Steady,
             Some(LoadProfile::Ramp { .. }) => LoadKind::Ramp,
             Some(LoadProfile::Spikes { .. }) => LoadKind::Spikes,
-            Some(LoadProfile::Trace { .. }) => LoadKind::Trace,
+            // A sum keeps its own shape, as a trace does: the panel only scales it.
+            Some(LoadProfile::Trace { .. } | LoadProfile::Sum(_)) => LoadKind::Trace,
         }
     }
 
@@ -197,6 +198,7 @@ pub fn load_peak_ms(profile: &LoadProfile) -> f64 {
         LoadProfile::Ramp { from_ms, to_ms } => from_ms.max(*to_ms),
         LoadProfile::Spikes { base_ms, peak_ms, .. } => base_ms.max(*peak_ms),
         LoadProfile::Trace { ms } => ms.iter().copied().fold(0.0, f64::max),
+        LoadProfile::Sum(parts) => parts.iter().map(load_peak_ms).sum(),
     }
 }
 

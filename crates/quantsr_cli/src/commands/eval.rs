@@ -8,8 +8,12 @@ use quantsr_gpu::{GpuContext, GpuOptions};
 use quantsr_sequence::{Image, SequenceReader, display_transform, write_png};
 use serde::Serialize;
 
+use std::collections::BTreeMap;
+
+use quantsr_monitor::{ControllerSettings, TelemetryRecord};
 use quantsr_upscaler::Precision;
 
+use super::control::{ControlArgs, ControlSummary, assess_run, median};
 use super::{parse_unit, progress_bar};
 
 /// Arguments of `quantsr eval`.
@@ -23,9 +27,10 @@ pub struct EvalArgs {
     /// default: all.
     #[arg(long, value_delimiter = ',')]
     method: Vec<Method>,
-    /// Precision of a plain `neural` method: f32, f16, int8, lite-int8 or auto.
-    #[arg(long)]
-    precision: Option<Precision>,
+    /// Precisions of a plain `neural` method, each run as its own row (repeat the flag or
+    /// separate with commas): f32, f16, int8, lite-int8, auto.
+    #[arg(long, value_delimiter = ',')]
+    precision: Vec<Precision>,
     /// Also write the results as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -37,6 +42,22 @@ pub struct EvalArgs {
     /// the ground truth (magnified 3×), for people to look at.
     #[arg(long)]
     crops: Option<PathBuf>,
+    #[command(flatten)]
+    control: ControlArgs,
+}
+
+/// How a temporal method held the frame-time target (with the controller's options).
+#[derive(Debug, Serialize)]
+struct ControlResult {
+    #[serde(flatten)]
+    summary: ControlSummary,
+    /// Only for `auto`: % of frames after warm-up within the target, leaving out frames no
+    /// controller could foresee (the load jumped and its measurement had not arrived).
+    within_budget_pct: Option<f64>,
+    /// Only for `auto`: % of frames on the best feasible rung (from the fixed runs' costs).
+    best_feasible_pct: Option<f64>,
+    /// Only for `auto`: rung changes per 30 frames away from load changes.
+    steady_switches_per_30: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -49,6 +70,8 @@ struct MethodResult {
     flip: Option<f64>,
     frames: u32,
     warmup: quantsr_eval::metrics::MetricMeans,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    control: Option<ControlResult>,
 }
 
 #[derive(Debug, Serialize)]
@@ -67,20 +90,31 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     if !reader.has_ground_truth() {
         bail!("{} has no ground truth (NNNNN.gt.exr): nothing to compare with", args.seq.display());
     }
-    let mut methods = if args.method.is_empty() { Method::ALL.to_vec() } else { args.method.clone() };
-    if let Some(p) = args.precision {
-        for m in &mut methods {
-            if *m == Method::Neural(None) {
-                *m = m.with_precision(p.fixed());
+    let given = if args.method.is_empty() { Method::ALL.to_vec() } else { args.method.clone() };
+    let mut methods = Vec::new();
+    for m in given {
+        match m {
+            Method::Neural(None) if !args.precision.is_empty() => {
+                methods.extend(args.precision.iter().map(|p| m.with_precision(p.fixed())));
             }
+            m => methods.push(m),
         }
     }
+    let controlled = args.control.wanted(args.precision.contains(&Precision::Auto).then_some(Precision::Auto));
+    let target_ms = 1000.0 / args.control.target_fps();
+    // Telemetry of each temporal run, for the controller's figures at the end.
+    let mut runs: Vec<Option<(Vec<TelemetryRecord>, ControllerSettings, &'static str)>> = Vec::new();
     let ctx = GpuContext::new_blocking(&GpuOptions::default()).context("opening the GPU")?;
     let mut results = Vec::new();
     let mut last_frames = Vec::new();
     for method in methods {
         let mut runner = SequenceRunner::new(&ctx, &reader, method)?
             .with_sharpness(args.sharpness.unwrap_or(method.default_sharpness()));
+        let temporal = matches!(method, Method::Taau | Method::Neural(_));
+        if controlled && temporal {
+            args.control.apply(&mut runner, method, reader.frame_count() as u64)?;
+        }
+        let mut telemetry = Vec::new();
         let mut scorer = SequenceScorer::default();
         let bar = progress_bar(reader.frame_count() as u64, method.name());
         for i in 0..reader.frame_count() {
@@ -91,9 +125,18 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
             if i + 1 == reader.frame_count() && args.crops.is_some() {
                 last_frames.push((method.name(), gt.clone(), out));
             }
+            telemetry.extend(runner.drain_telemetry());
             bar.inc(1);
         }
         bar.finish_and_clear();
+        runs.push(match runner.temporal().and_then(|u| u.controller().map(|c| c.settings().clone())) {
+            Some(settings) => {
+                telemetry.extend(runner.finish_telemetry()?);
+                let timing = runner.temporal().and_then(|u| u.timing_source()).map_or("none", |s| s.name());
+                Some((telemetry, settings, timing))
+            }
+            None => None,
+        });
         let m = scorer.summary();
         results.push(MethodResult {
             method: method.name(),
@@ -107,19 +150,53 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
             flip: m.flip,
             frames: m.frames,
             warmup: m.warmup,
+            control: None,
         });
     }
+    add_control_results(&mut results, &runs, target_ms);
     println!("{}", args.seq.display());
-    println!("{:<12} {:>8} {:>8} {:>8} {:>8} {:>7}", "method", "PSNR", "SSIM", "tPSNR", "FLIP", "frames");
+    let control_header = if controlled {
+        format!(" {:>9} {:>7} {:>7} {:>8}", "in-target", "best", "sw/30", "switches")
+    } else {
+        String::new()
+    };
+    println!(
+        "{:<18} {:>8} {:>8} {:>8} {:>8} {:>7}{control_header}",
+        "method", "PSNR", "SSIM", "tPSNR", "FLIP", "frames"
+    );
     for r in &results {
+        let name = match r.precision {
+            Some(p) if r.method == "neural" => format!("neural-{p}"),
+            _ => r.method.to_owned(),
+        };
+        let control = match &r.control {
+            Some(c) => format!(
+                " {:>8.1}% {:>7} {:>7} {:>8}",
+                c.within_budget_pct.unwrap_or(c.summary.within_target_pct),
+                c.best_feasible_pct.map_or("-".into(), |v| format!("{v:.1}%")),
+                fmt(c.steady_switches_per_30, 2),
+                c.summary.switches
+            ),
+            None => String::new(),
+        };
         println!(
-            "{:<12} {:>8} {:>8} {:>8} {:>8} {:>7}",
-            r.method,
+            "{:<18} {:>8} {:>8} {:>8} {:>8} {:>7}{control}",
+            name,
             fmt(r.psnr, 2),
             fmt(r.ssim, 4),
             fmt(r.tpsnr, 2),
             fmt(r.flip, 4),
             r.frames
+        );
+    }
+    if controlled {
+        println!(
+            "target {:.2} ms ({} fps), load {}; in-target: frames after warm-up within the target \
+             (for auto, frames no controller could foresee left out); best: frames on the best \
+             feasible rung, from the fixed runs' median costs",
+            target_ms,
+            args.control.target_fps(),
+            args.control.load_name()
         );
     }
     if let Some(path) = &args.crops {
@@ -133,6 +210,45 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
+}
+
+/// Fills in each temporal run's controller figures. Rung costs for judging the automatic
+/// runs are the median upscaler times of the runs fixed on each rung (or, for a rung never
+/// run fixed, the automatic runs' own samples of it).
+fn add_control_results(
+    results: &mut [MethodResult],
+    runs: &[Option<(Vec<TelemetryRecord>, ControllerSettings, &'static str)>],
+    target_ms: f64,
+) {
+    let mut costs: BTreeMap<String, f64> = BTreeMap::new();
+    for (records, settings, _) in runs.iter().flatten() {
+        if let Some(fixed) = settings.fixed
+            && let Some(m) = median(records.iter().filter_map(|r| r.upscaler_ms))
+        {
+            costs.insert(fixed.name().to_owned(), m);
+        }
+    }
+    for (records, settings, _) in runs.iter().flatten() {
+        if settings.fixed.is_none() {
+            for rung in quantsr_monitor::Rung::ALL {
+                let samples = records.iter().filter(|r| r.rung == rung).filter_map(|r| r.upscaler_ms);
+                if let (false, Some(m)) = (costs.contains_key(rung.name()), median(samples)) {
+                    costs.insert(rung.name().to_owned(), m);
+                }
+            }
+        }
+    }
+    for (result, run) in results.iter_mut().zip(runs) {
+        let Some((records, settings, timing)) = run else { continue };
+        let summary = ControlSummary::new(records, target_ms, timing);
+        let auto = settings.fixed.is_none().then(|| assess_run(settings, records, &costs));
+        result.control = Some(ControlResult {
+            summary,
+            within_budget_pct: auto.map(|m| m.within_budget_pct),
+            best_feasible_pct: auto.map(|m| m.best_feasible_pct),
+            steady_switches_per_30: auto.map(|m| m.steady_switches_per_30),
+        });
+    }
 }
 
 /// Side length of the crop window in display pixels.

@@ -1,8 +1,10 @@
 //! One module per subcommand, and the argument types they share.
 
 pub mod bench;
+pub mod control;
 pub mod eval;
 pub mod info;
+pub mod plot;
 pub mod render;
 pub mod upscale;
 

@@ -7,9 +7,11 @@ use quantsr_eval::{Method, SequenceRunner};
 use quantsr_gpu::{GpuContext, GpuOptions};
 use quantsr_sequence::{Image, SamplePrecision, SequenceReader, write_exr, write_png};
 
+use quantsr_monitor::TelemetryLog;
 use quantsr_upscaler::Precision;
 
-use super::{parse_unit, progress_bar};
+use super::control::{ControlArgs, ControlSummary};
+use super::{parse_unit, plot, progress_bar};
 
 /// Output file format of `quantsr upscale`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -42,6 +44,29 @@ pub struct UpscaleArgs {
     /// Output file format.
     #[arg(long, value_enum, default_value = "exr")]
     format: OutputFormat,
+    #[command(flatten)]
+    control: ControlArgs,
+    /// Write the controller's per-frame telemetry here: JSON if the name ends in .json,
+    /// CSV otherwise (columns frame,rung,upscaler_ms,load_ms,frame_ms,predicted_ms,budget_ms,reason).
+    #[arg(long)]
+    telemetry: Option<PathBuf>,
+    /// Write a PNG plot of the telemetry: frame time against the target, the load, and the
+    /// chosen rung as a coloured band.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+}
+
+/// Writes `bytes` to `path` through a temporary name.
+fn write_file_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let name = path.file_name().and_then(|n| n.to_str()).context("path has no file name")?;
+    let tmp = path.with_file_name(format!(".{name}.partial"));
+    let mut file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    write(&mut file).with_context(|| format!("writing {}", tmp.display()))?;
+    drop(file);
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
 }
 
 /// Writes `image` to `path` through a temporary name, so a failed run never leaves a
@@ -64,6 +89,7 @@ pub fn run(args: &UpscaleArgs) -> anyhow::Result<()> {
         bail!("--out {} exists and is not a folder", args.out.display());
     }
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let controlled = args.control.wanted(args.precision) || args.telemetry.is_some() || args.plot.is_some();
     let ctx = GpuContext::new_blocking(&GpuOptions::default()).context("opening the GPU")?;
     let method = match args.precision {
         Some(p) => args.method.with_precision(p.fixed()),
@@ -71,6 +97,10 @@ pub fn run(args: &UpscaleArgs) -> anyhow::Result<()> {
     };
     let mut runner = SequenceRunner::new(&ctx, &reader, method)?
         .with_sharpness(args.sharpness.unwrap_or(method.default_sharpness()));
+    if controlled {
+        args.control.apply(&mut runner, method, reader.frame_count() as u64)?;
+    }
+    let mut log = TelemetryLog::new();
     let ext = match args.format {
         OutputFormat::Exr => "exr",
         OutputFormat::Png => "png",
@@ -80,9 +110,28 @@ pub fn run(args: &UpscaleArgs) -> anyhow::Result<()> {
         let frame = reader.frame(i)?;
         let image = runner.run_frame(&frame).with_context(|| format!("upscaling frame {i}"))?;
         write_atomically(&args.out.join(format!("{i:05}.{ext}")), &image, args.format)?;
+        log.extend(runner.drain_telemetry());
         bar.inc(1);
     }
     bar.finish_and_clear();
     eprintln!("wrote {} frames to {}", reader.frame_count(), args.out.display());
+    if !controlled {
+        return Ok(());
+    }
+    log.extend(runner.finish_telemetry()?);
+    let target_ms = 1000.0 / args.control.target_fps();
+    let timing = runner.temporal().and_then(|u| u.timing_source()).map_or("none", |s| s.name());
+    eprintln!("{}", ControlSummary::new(log.records(), target_ms, timing).line());
+    if let Some(path) = &args.telemetry {
+        let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        write_file_atomically(path, |f| Ok(if json { log.write_json(f)? } else { log.write_csv(f)? }))?;
+        eprintln!("telemetry: {}", path.display());
+    }
+    if let Some(path) = &args.plot {
+        let title =
+            format!("{} at {} fps target, load {}", method.name(), args.control.target_fps(), args.control.load_name());
+        plot::write_plot(log.records(), target_ms, &title, path)?;
+        eprintln!("plot: {}", path.display());
+    }
     Ok(())
 }
