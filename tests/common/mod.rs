@@ -81,6 +81,7 @@ impl FrameLoop {
     }
 
     /// Runs one frame per entry of `loads` and returns the telemetry, every record included.
+    #[allow(dead_code)] // Each test file compiles this module; not all of them run whole traces.
     pub fn run(&mut self, upscaler: &mut Upscaler, loads: &[f64]) -> Vec<TelemetryRecord> {
         let mut telemetry = Vec::new();
         for &ms in loads {

@@ -269,13 +269,14 @@ impl SequenceRunner {
     }
 
     /// Turns the precision controller on, holding `target_fps` with a safety `margin` (a
-    /// fraction of the budget): `neural` chooses its rung every frame; a single rung
+    /// fraction of the budget) and stepping up after `step_up_after_frames` frames of headroom: `neural` chooses its rung every frame; a single rung
     /// (`neural-int8`, `taau`, …) stays fixed while its timings and budget are still measured
     /// and logged. `timing` forces the timing source.
     pub fn enable_controller(
         &mut self,
         target_fps: f64,
         margin: f64,
+        step_up_after_frames: u64,
         timing: Option<TimingSource>,
     ) -> Result<(), RunError> {
         let method = self.method;
@@ -285,6 +286,7 @@ impl SequenceRunner {
         }
         let mut settings = upscaler.controller_settings(target_fps);
         settings.margin = margin;
+        settings.step_up_after_frames = step_up_after_frames;
         settings.fixed = match method {
             Method::Neural(rung) => rung,
             _ => Some(Rung::Taau),

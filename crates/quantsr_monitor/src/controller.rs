@@ -314,6 +314,8 @@ struct Pending {
 ///   `host_frame_ms − upscaler_ms` when the host reports its whole frame) is
 ///   `max(latest, EWMA)` of the load reports: a rise is believed at once, a fall only as the
 ///   EWMA (α = 0.1) decays. Before any report the load is taken as 0.
+/// * **Ladder.** The allowed rungs in quality order, less those predicted to cost at least
+///   as much as a better rung (dominated: never worth running).
 /// * **Fits.** A rung fits when its predicted cost is at most `budget · (1 − margin)`.
 ///   The rung in use is *kept* while its measured cost stays within `budget · (1 − margin/2)`;
 ///   the half margin between the two is the dead band that stops a rung sitting on the
@@ -648,11 +650,16 @@ impl Controller {
         budget * (1.0 - 0.5 * self.settings.margin)
     }
 
-    /// Allowed rungs, best first.
+    /// Allowed rungs that are worth running, best first: a rung predicted to cost at least
+    /// as much as a better one is dominated and left out (the built-in model measures int8 as
+    /// good as f32 at half the cost, so f32 and f16 are never worth it while int8 runs).
     fn by_quality(&self) -> impl Iterator<Item = Rung> + '_ {
         let mut order: Vec<Rung> = Rung::ALL.into_iter().filter(|r| self.allowed[r.index()]).collect();
         order.sort_by_key(|r| self.rank[r.index()]);
-        order.into_iter()
+        let costs: Vec<Option<f64>> = order.iter().map(|&r| self.predicted_cost(r)).collect();
+        let dominated = |i: usize| costs[i].is_some_and(|c| costs[..i].iter().any(|b| b.is_some_and(|b| b <= c)));
+        let keep: Vec<Rung> = (0..order.len()).filter(|&i| !dominated(i)).map(|i| order[i]).collect();
+        keep.into_iter()
     }
 
     /// The best allowed rung that passes `filter` and fits the budget with the margin.

@@ -502,3 +502,29 @@ fn one_outlier_sample_barely_moves_the_estimate() {
     let estimate = c.measured_cost(Rung::F32).unwrap();
     assert!((estimate - 14.0).abs() < 0.5, "estimate {estimate} after ten samples of 14 ms");
 }
+
+#[test]
+fn rungs_dearer_than_a_better_one_are_never_run() {
+    // The built-in model's order: int8 measured best, then f32, f16, lite-int8, taau; int8 also
+    // costs less than f32 and f16, so those two are dominated and never probed or chosen.
+    let s = ControllerSettings {
+        quality_order: vec![Rung::Int8, Rung::F32, Rung::F16, Rung::LiteInt8, Rung::Taau],
+        ..settings()
+    };
+    let mut c = Controller::new(s.clone()).unwrap();
+    for r in Rung::ALL {
+        c.seed_cost(r, cost(r));
+    }
+    let mut used = Vec::new();
+    for f in 0..300u64 {
+        if f >= LATENCY {
+            let r = c.decided_rung(f - LATENCY).unwrap();
+            let load = if (100..200).contains(&f) { 9.0 } else { 2.0 };
+            c.observe(FrameObservation::new(f - LATENCY, r).with_upscaler_ms(cost(r)).with_other_ms(load));
+        }
+        used.push(c.next_rung(f).rung);
+    }
+    assert!(used.iter().all(|r| !matches!(r, Rung::F32 | Rung::F16)), "{used:?}");
+    assert_eq!(used[90], Rung::Int8, "{used:?}");
+    assert_eq!(used[299], Rung::Int8, "{used:?}");
+}

@@ -62,6 +62,11 @@ pub fn projection(fov_y: f32, aspect: f32, near: f32, far: f32) -> Mat4 {
     Mat4::perspective_rh(fov_y, aspect, far, near)
 }
 
+/// Largest camera coordinate accepted, in scene units.
+const MAX_COORDINATE: f32 = 1e6;
+/// Latest keyframe time accepted, in seconds.
+const MAX_TIME_S: f32 = 1e6;
+
 impl CameraPath {
     /// Parses and validates the JSON of a camera path file; `source` names it in errors.
     pub fn from_json(text: &str, source: &str) -> Result<Self, SceneError> {
@@ -85,6 +90,13 @@ impl CameraPath {
             let finite = k.t.is_finite() && k.position.iter().chain(&k.target).all(|v| v.is_finite());
             if !finite {
                 return bad(format!("keyframes[{i}] has a non-finite number"));
+            }
+            // Beyond this, view matrices overflow f32 (found by fuzzing: a position of 1.8e19
+            // is finite but its distance to the target squared is not).
+            if k.position.iter().chain(&k.target).any(|v| v.abs() > MAX_COORDINATE) || k.t > MAX_TIME_S {
+                return bad(format!(
+                    "keyframes[{i}] is out of range: coordinates must be within ±{MAX_COORDINATE:e}, t within {MAX_TIME_S:e} s"
+                ));
             }
             if k.t < 0.0 {
                 return bad(format!("keyframes[{i}].t = {} is negative", k.t));

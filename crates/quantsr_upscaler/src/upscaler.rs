@@ -435,7 +435,8 @@ impl Upscaler {
 
     /// Turns automatic precision on: from the next `dispatch`, the controller picks each
     /// frame's rung from the timings of past frames and what [`report_frame`](Self::report_frame)
-    /// tells it. Rungs in `settings.allowed` this upscaler cannot run are left out (an error
+    /// tells it. Called before the first frame, it first times each allowed rung on a
+    /// placeholder frame at full size (blocking, a few frame times) to seed the cost estimates. Rungs in `settings.allowed` this upscaler cannot run are left out (an error
     /// when none is left, or when `settings.fixed` cannot run). Replaces a controller already on.
     pub fn enable_controller(&mut self, mut settings: ControllerSettings) -> Result<(), UpscalerError> {
         let available = self.available_rungs();
@@ -443,7 +444,17 @@ impl Upscaler {
             self.check_rung(fixed)?;
         }
         settings.allowed.retain(|r| available.contains(r));
-        let controller = Controller::new(settings)?;
+        let mut controller = Controller::new(settings)?;
+        // Before the first frame, time each rung once at full size: rung costs relative to
+        // each other depend on the device (on lavapipe taau costs 75% of lite-int8, not the
+        // 40% the default priors say), and a wrong prior can keep a rung from ever being
+        // probed. The seeds stand in until real samples arrive.
+        if self.frame_index == 0 {
+            let allowed = controller.settings().allowed.clone();
+            for (rung, ms) in self.time_rungs(&allowed)? {
+                controller.seed_cost(rung, ms);
+            }
+        }
         let source = self.timing_override.unwrap_or_else(|| self.default_timing_source());
         log::info!("precision controller on, timings from {}", source.name());
         self.monitor = Some(FrameMonitor::new(controller, source));
@@ -554,19 +565,38 @@ impl Upscaler {
     /// Runs every pipeline of every rung once on small placeholder inputs and waits, so drivers
     /// that compile at first dispatch do it now rather than in a real frame or at a rung switch.
     fn warm_up(&mut self) -> Result<(), UpscalerError> {
-        let device = &self.ctx.device;
         // 8×8 reaches every level of the network (⅛ resolution is 1×1).
         let size = [self.desc.max_render_size[0].min(8), self.desc.max_render_size[1].min(8)];
-        let tiny = |format| {
-            create_texture(device, "warm-up input", size, format, wgpu::TextureUsages::TEXTURE_BINDING)
+        self.placeholder_frames(size, &self.available_rungs(), 1)?;
+        Ok(())
+    }
+
+    /// Times each of `rungs` on placeholder frames at the largest render size (the best of
+    /// two submits, wall clock), in milliseconds. Blocks; for start-up only.
+    fn time_rungs(&mut self, rungs: &[Rung]) -> Result<Vec<(Rung, f64)>, UpscalerError> {
+        self.placeholder_frames(self.desc.max_render_size, rungs, 2)
+    }
+
+    /// Dispatches `repeats` frames of each rung on placeholder inputs of `size`, waiting for
+    /// each, and returns the fastest wall time per rung. Leaves the upscaler as new: the next
+    /// real frame starts from no history.
+    fn placeholder_frames(
+        &mut self,
+        size: [u32; 2],
+        rungs: &[Rung],
+        repeats: usize,
+    ) -> Result<Vec<(Rung, f64)>, UpscalerError> {
+        let device = &self.ctx.device;
+        let placeholder = |format| {
+            create_texture(device, "placeholder input", size, format, wgpu::TextureUsages::TEXTURE_BINDING)
                 .create_view(&Default::default())
         };
-        let color = tiny(wgpu::TextureFormat::Rgba16Float);
-        let depth = tiny(wgpu::TextureFormat::R32Float);
-        let motion = tiny(wgpu::TextureFormat::Rg16Float);
+        let color = placeholder(wgpu::TextureFormat::Rgba16Float);
+        let depth = placeholder(wgpu::TextureFormat::R32Float);
+        let motion = placeholder(wgpu::TextureFormat::Rg16Float);
         let output = create_texture(
             device,
-            "warm-up output",
+            "placeholder output",
             self.desc.display_size,
             self.desc.output_format,
             wgpu::TextureUsages::STORAGE_BINDING,
@@ -588,24 +618,33 @@ impl Upscaler {
             camera: None,
             debug_view: DebugView::None,
         };
-        let chosen = self.rung;
-        for rung in self.available_rungs() {
+        let (chosen, monitor) = (self.rung, self.monitor.take());
+        let mut times = Vec::with_capacity(rungs.len());
+        for &rung in rungs {
             self.rung = rung;
-            let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
-            self.dispatch(&mut encoder, &inputs)?;
-            self.ctx.queue.submit([encoder.finish()]);
-            self.ctx.wait_idle()?;
+            let mut best = f64::INFINITY;
+            for _ in 0..repeats {
+                let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
+                self.dispatch(&mut encoder, &inputs)?;
+                let start = std::time::Instant::now();
+                self.ctx.queue.submit([encoder.finish()]);
+                self.ctx.wait_idle()?;
+                best = best.min(start.elapsed().as_secs_f64() * 1e3);
+            }
+            times.push((rung, best));
         }
         self.rung = chosen;
+        self.monitor = monitor;
         self.prev_render_size = [1, 1];
         if let Some(timer) = &mut self.timer {
             timer.after_submit();
             self.ctx.wait_idle()?;
             timer.harvest(&self.ctx.device);
         }
+        self.timings.clear();
         self.bind_cache.clear();
         self.frame_index = 0;
-        Ok(())
+        Ok(times)
     }
 
     /// The rungs this upscaler can run, best first (the model's measured validation quality

@@ -50,6 +50,9 @@ pub struct ControlArgs {
     /// times are noisy (lavapipe: 0.25).
     #[arg(long, default_value_t = 0.1, value_parser = parse_margin)]
     pub margin: f64,
+    /// Frames of sustained headroom before the controller steps up to a better rung.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub hysteresis: u64,
     /// How frames are timed for the controller.
     #[arg(long, value_enum, default_value = "auto")]
     pub timing: TimingArg,
@@ -100,7 +103,7 @@ impl ControlArgs {
             TimingArg::Timestamps => Some(TimingSource::Timestamps),
             TimingArg::Completion => Some(TimingSource::Completion),
         };
-        runner.enable_controller(self.target_fps(), self.margin, timing)?;
+        runner.enable_controller(self.target_fps(), self.margin, self.hysteresis, timing)?;
         if let Some(load) = &self.load {
             runner.set_load(LoadProfile::parse(load)?, frames)?;
         }
@@ -115,8 +118,9 @@ pub struct ControlSummary {
     pub target_ms: f64,
     /// Where the timings came from.
     pub timing: &'static str,
-    /// Frames with a telemetry record, and those whose timings never arrived.
+    /// Frames with a telemetry record.
     pub records: u64,
+    /// Frames whose timings never arrived.
     pub unmeasured: u64,
     /// Frames (after the warm-up) whose measured frame time was within the target, %.
     pub within_target_pct: f64,

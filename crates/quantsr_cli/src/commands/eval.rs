@@ -14,7 +14,8 @@ use quantsr_monitor::{ControllerSettings, TelemetryRecord};
 use quantsr_upscaler::Precision;
 
 use super::control::{ControlArgs, ControlSummary, assess_run, median};
-use super::{parse_unit, progress_bar};
+use super::upscale::write_file_atomically;
+use super::{parse_unit, plot, progress_bar};
 
 /// Arguments of `quantsr eval`.
 #[derive(Debug, clap::Args)]
@@ -44,6 +45,10 @@ pub struct EvalArgs {
     crops: Option<PathBuf>,
     #[command(flatten)]
     control: ControlArgs,
+    /// With the controller on: write each temporal run's telemetry (METHOD.csv) and its plot
+    /// (METHOD.png) into this folder.
+    #[arg(long)]
+    telemetry_dir: Option<PathBuf>,
 }
 
 /// How a temporal method held the frame-time target (with the controller's options).
@@ -133,6 +138,9 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
             Some(settings) => {
                 telemetry.extend(runner.finish_telemetry()?);
                 let timing = runner.temporal().and_then(|u| u.timing_source()).map_or("none", |s| s.name());
+                if let Some(dir) = &args.telemetry_dir {
+                    write_run_telemetry(dir, method, &telemetry, &args.control)?;
+                }
                 Some((telemetry, settings, timing))
             }
             None => None,
@@ -193,7 +201,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         println!(
             "target {:.2} ms ({} fps), load {}; in-target: frames after warm-up within the target \
              (for auto, frames no controller could foresee left out); best: frames on the best \
-             feasible rung, from the fixed runs' median costs",
+             feasible rung, from measured median costs (the auto run's own for the rungs it used)",
             target_ms,
             args.control.target_fps(),
             args.control.load_name()
@@ -212,6 +220,27 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Samples of a rung an automatic run needs for its own median to judge it by.
+const MIN_OWN_SAMPLES: usize = 10;
+
+/// Writes one controlled run's telemetry as `DIR/NAME.csv` and its plot as `DIR/NAME.png`.
+fn write_run_telemetry(
+    dir: &std::path::Path,
+    method: Method,
+    records: &[TelemetryRecord],
+    control: &ControlArgs,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let name = match method {
+        Method::Neural(None) => "neural-auto",
+        m => m.name(),
+    };
+    let log: quantsr_monitor::TelemetryLog = records.iter().cloned().collect();
+    write_file_atomically(&dir.join(format!("{name}.csv")), |f| Ok(log.write_csv(f)?))?;
+    let title = format!("{name} at {} fps target, load {}", control.target_fps(), control.load_name());
+    plot::write_plot(records, 1000.0 / control.target_fps(), &title, &dir.join(format!("{name}.png")))
+}
+
 /// Fills in each temporal run's controller figures. Rung costs for judging the automatic
 /// runs are the median upscaler times of the runs fixed on each rung (or, for a rung never
 /// run fixed, the automatic runs' own samples of it).
@@ -220,28 +249,33 @@ fn add_control_results(
     runs: &[Option<(Vec<TelemetryRecord>, ControllerSettings, &'static str)>],
     target_ms: f64,
 ) {
-    let mut costs: BTreeMap<String, f64> = BTreeMap::new();
+    let mut fixed_costs: BTreeMap<String, f64> = BTreeMap::new();
     for (records, settings, _) in runs.iter().flatten() {
         if let Some(fixed) = settings.fixed
             && let Some(m) = median(records.iter().filter_map(|r| r.upscaler_ms))
         {
-            costs.insert(fixed.name().to_owned(), m);
-        }
-    }
-    for (records, settings, _) in runs.iter().flatten() {
-        if settings.fixed.is_none() {
-            for rung in quantsr_monitor::Rung::ALL {
-                let samples = records.iter().filter(|r| r.rung == rung).filter_map(|r| r.upscaler_ms);
-                if let (false, Some(m)) = (costs.contains_key(rung.name()), median(samples)) {
-                    costs.insert(rung.name().to_owned(), m);
-                }
-            }
+            fixed_costs.insert(fixed.name().to_owned(), m);
         }
     }
     for (result, run) in results.iter_mut().zip(runs) {
         let Some((records, settings, timing)) = run else { continue };
         let summary = ControlSummary::new(records, target_ms, timing);
-        let auto = settings.fixed.is_none().then(|| assess_run(settings, records, &costs));
+        // An automatic run is judged with the costs it measured itself for the rungs it used
+        // often enough (costs drift by ~10% between runs on a CPU device), the fixed runs'
+        // for the others.
+        let auto = settings.fixed.is_none().then(|| {
+            let mut costs = fixed_costs.clone();
+            for rung in quantsr_monitor::Rung::ALL {
+                let samples: Vec<f64> =
+                    records.iter().filter(|r| r.rung == rung).filter_map(|r| r.upscaler_ms).collect();
+                if samples.len() >= MIN_OWN_SAMPLES
+                    && let Some(m) = median(samples.into_iter())
+                {
+                    costs.insert(rung.name().to_owned(), m);
+                }
+            }
+            assess_run(settings, records, &costs)
+        });
         result.control = Some(ControlResult {
             summary,
             within_budget_pct: auto.map(|m| m.within_budget_pct),

@@ -56,8 +56,8 @@ pub struct UpscaleArgs {
     plot: Option<PathBuf>,
 }
 
-/// Writes `bytes` to `path` through a temporary name.
-fn write_file_atomically(
+/// Writes a file at `path` through a temporary name, so a failed run leaves no partial file.
+pub fn write_file_atomically(
     path: &Path,
     write: impl FnOnce(&mut std::fs::File) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
@@ -124,7 +124,10 @@ pub fn run(args: &UpscaleArgs) -> anyhow::Result<()> {
     eprintln!("{}", ControlSummary::new(log.records(), target_ms, timing).line());
     if let Some(path) = &args.telemetry {
         let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        write_file_atomically(path, |f| Ok(if json { log.write_json(f)? } else { log.write_csv(f)? }))?;
+        write_file_atomically(path, |f| {
+            if json { log.write_json(f) } else { log.write_csv(f) }?;
+            Ok(())
+        })?;
         eprintln!("telemetry: {}", path.display());
     }
     if let Some(path) = &args.plot {
