@@ -315,7 +315,8 @@ struct Pending {
 ///   `max(latest, EWMA)` of the load reports: a rise is believed at once, a fall only as the
 ///   EWMA (α = 0.1) decays. Before any report the load is taken as 0.
 /// * **Ladder.** The allowed rungs in quality order, less those predicted to cost at least
-///   as much as a better rung (dominated: never worth running).
+///   as much as a better rung (dominated: never worth running); the last one, the last
+///   resort, always stays.
 /// * **Fits.** A rung fits when its predicted cost is at most `budget · (1 − margin)`.
 ///   The rung in use is *kept* while its measured cost stays within `budget · (1 − margin/2)`;
 ///   the half margin between the two is the dead band that stops a rung sitting on the
@@ -657,7 +658,11 @@ impl Controller {
         let mut order: Vec<Rung> = Rung::ALL.into_iter().filter(|r| self.allowed[r.index()]).collect();
         order.sort_by_key(|r| self.rank[r.index()]);
         let costs: Vec<Option<f64>> = order.iter().map(|&r| self.predicted_cost(r)).collect();
-        let dominated = |i: usize| costs[i].is_some_and(|c| costs[..i].iter().any(|b| b.is_some_and(|b| b <= c)));
+        // The last rung is the last resort and always stays (at small sizes a noisy sample
+        // can make taau look dearer than lite-int8).
+        let last = order.len().saturating_sub(1);
+        let dominated =
+            |i: usize| i < last && costs[i].is_some_and(|c| costs[..i].iter().any(|b| b.is_some_and(|b| b <= c)));
         let keep: Vec<Rung> = (0..order.len()).filter(|&i| !dominated(i)).map(|i| order[i]).collect();
         keep.into_iter()
     }

@@ -528,3 +528,23 @@ fn rungs_dearer_than_a_better_one_are_never_run() {
     assert_eq!(used[90], Rung::Int8, "{used:?}");
     assert_eq!(used[299], Rung::Int8, "{used:?}");
 }
+
+#[test]
+fn the_last_resort_stays_even_when_measured_dearer_than_a_better_rung() {
+    // At tiny sizes a noisy sample can make taau look dearer than lite-int8; under a load no
+    // rung fits, the controller must still fall back to taau, not to lite-int8.
+    let s = ControllerSettings { allowed: vec![Rung::LiteInt8, Rung::Taau], ..settings() };
+    let mut c = Controller::new(s).unwrap();
+    c.seed_cost(Rung::LiteInt8, 3.0);
+    c.seed_cost(Rung::Taau, 3.5);
+    let mut used = Vec::new();
+    for f in 0..200u64 {
+        if f >= LATENCY {
+            let r = c.decided_rung(f - LATENCY).unwrap();
+            let load = if f >= 100 { 30.0 } else { 2.0 };
+            c.observe(FrameObservation::new(f - LATENCY, r).with_upscaler_ms(3.0).with_other_ms(load));
+        }
+        used.push(c.next_rung(f).rung);
+    }
+    assert!(used[120..].iter().all(|&r| r == Rung::Taau), "{used:?}");
+}
