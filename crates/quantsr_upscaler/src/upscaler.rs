@@ -436,7 +436,8 @@ impl Upscaler {
     /// Turns automatic precision on: from the next `dispatch`, the controller picks each
     /// frame's rung from the timings of past frames and what [`report_frame`](Self::report_frame)
     /// tells it. Called before the first frame, it first times each allowed rung on a
-    /// placeholder frame at full size (blocking, a few frame times) to seed the cost estimates. Rungs in `settings.allowed` this upscaler cannot run are left out (an error
+    /// placeholder frame at full size (blocking, a few frame times) for the rungs' relative
+    /// costs. Rungs in `settings.allowed` this upscaler cannot run are left out (an error
     /// when none is left, or when `settings.fixed` cannot run). Replaces a controller already on.
     pub fn enable_controller(&mut self, mut settings: ControllerSettings) -> Result<(), UpscalerError> {
         let available = self.available_rungs();
@@ -444,17 +445,18 @@ impl Upscaler {
             self.check_rung(fixed)?;
         }
         settings.allowed.retain(|r| available.contains(r));
-        let mut controller = Controller::new(settings)?;
-        // Before the first frame, time each rung once at full size: rung costs relative to
-        // each other depend on the device (on lavapipe taau costs 75% of lite-int8, not the
-        // 40% the default priors say), and a wrong prior can keep a rung from ever being
-        // probed. The seeds stand in until real samples arrive.
+        settings.validate()?;
+        // Before the first frame, time each rung once at full size and use the times as the
+        // rungs' relative costs: they depend on the device (on lavapipe taau costs 75% of
+        // lite-int8, not the 40% of the default priors), and a wrong prior can keep a rung from
+        // ever being probed. Only the ratios are used — a rung never measured in the frame loop
+        // is predicted from a measured one — since a lone placeholder frame is not timed the
+        // way the frame loop is.
         if self.frame_index == 0 {
-            let allowed = controller.settings().allowed.clone();
-            for (rung, ms) in self.time_rungs(&allowed)? {
-                controller.seed_cost(rung, ms);
-            }
+            let timed = self.time_rungs(&settings.allowed)?;
+            settings.prior_relative_cost = timed.into_iter().filter(|(_, ms)| ms.is_finite() && *ms > 0.0).collect();
         }
+        let controller = Controller::new(settings)?;
         let source = self.timing_override.unwrap_or_else(|| self.default_timing_source());
         log::info!("precision controller on, timings from {}", source.name());
         self.monitor = Some(FrameMonitor::new(controller, source));

@@ -1,5 +1,5 @@
 //! The window and the frame loop: winit events, the wgpu surface (resize, minimise, lost or
-//! outdated surfaces, DPI changes), egui, the precision controller's bookkeeping, and scripted
+//! outdated surfaces, DPI changes), egui, the HUD fed by the precision controllers' telemetry, and scripted
 //! runs.
 
 use std::collections::VecDeque;
@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use quantsr::gpu::{GpuContext, GpuOptions, create_texture, wgpu};
 use quantsr::scenes::{BUILTIN_SCENES, Scene, builtin_scene, load_gltf};
-use quantsr::{DebugView, FrameTimings, QualityMode};
-use quantsr_monitor::{Controller, ControllerSettings, FrameObservation, SyntheticLoad};
+use quantsr::{DebugView, FrameReport, QualityMode};
+use quantsr_monitor::SyntheticLoad;
 use winit::application::ApplicationHandler;
 use winit::dpi::PhysicalSize;
 use winit::event::{DeviceEvent, DeviceId, ElementState, MouseButton, WindowEvent};
@@ -22,9 +22,9 @@ use winit::window::{Window, WindowId};
 use crate::Args;
 use crate::camera::{CameraMode, CameraRig};
 use crate::dynres::DynamicResolution;
-use crate::integration::{FrameSetup, Integration};
+use crate::integration::{Control, FrameSetup, Integration};
 use crate::present::{Framing, PresentPass, PresentTarget, View};
-use crate::rungs::{self, Rung};
+use crate::rungs;
 use crate::screenshot::{SCREEN_FORMATS, capture, save_png};
 use crate::script::{Script, Step, steps};
 use crate::settings::{CompareMode, Magnifier, Method, Precision, Settings, load_ms_at};
@@ -40,8 +40,8 @@ const MAGNIFIER_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 const RESIZE_SETTLE: Duration = Duration::from_millis(150);
 /// Scene seconds per frame in scripted and headless runs (reproducible frames).
 const FIXED_STEP_S: f32 = 1.0 / 60.0;
-/// Timings awaiting their frame's controller bookkeeping, at most.
-const PENDING_TIMINGS: usize = 64;
+/// Frames whose telemetry has not come back yet, at most.
+const PENDING_FRAMES: usize = 64;
 
 /// Opens the window and runs the viewer until it is closed (or the script is done).
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -119,12 +119,13 @@ impl ApplicationHandler for App {
     }
 }
 
-/// A frame whose timings have not come back yet.
-struct PendingTimings {
+/// A viewer frame the primary temporal method ran, until its telemetry record comes back:
+/// the record carries the upscaler's frame index, the HUD the viewer's.
+struct PendingFrame {
+    method: Method,
     runner: u64,
     upscaler_frame: u64,
     frame: u64,
-    rung: Rung,
     load_ms: f64,
 }
 
@@ -159,9 +160,7 @@ struct Viewer {
     settings: Settings,
     camera: CameraRig,
     looking: bool,
-    controller: Controller,
-    pending: VecDeque<PendingTimings>,
-    arrived: VecDeque<(PendingTimings, FrameTimings)>,
+    pending: VecDeque<PendingFrame>,
     history: History,
     dynres: DynamicResolution,
     load: Option<SyntheticLoad>,
@@ -349,12 +348,6 @@ impl Viewer {
             },
             show_ui: !args.hide_ui,
         };
-        let controller_settings = ControllerSettings {
-            allowed: rungs::available(&gpu.caps),
-            ..ControllerSettings::from_target_fps(f64::from(settings.target_fps))
-        };
-        let controller = Controller::new(controller_settings).context("creating the precision controller")?;
-
         let mut script_steps = Vec::new();
         if let Some(name) = args.script {
             script_steps.extend(steps(name, display, args.shots.as_deref()));
@@ -389,9 +382,7 @@ impl Viewer {
             settings,
             camera,
             looking: false,
-            controller,
             pending: VecDeque::new(),
-            arrived: VecDeque::new(),
             history: History::new(args.telemetry.is_some()),
             dynres: DynamicResolution::default(),
             load: None,
@@ -520,7 +511,6 @@ impl Viewer {
         self.magnifier.release();
         self.integration.set_display_size([size.width, size.height])?;
         self.pending.clear();
-        self.arrived.clear();
         Ok(())
     }
 
@@ -533,7 +523,6 @@ impl Viewer {
             Some((r, at)) if r == ratio && (self.fixed_step || now.duration_since(at) >= RESIZE_SETTLE) => {
                 self.integration.set_ratio(ratio);
                 self.pending.clear();
-                self.arrived.clear();
                 self.ratio_seen = None;
             }
             Some((r, _)) if r == ratio => {}
@@ -665,6 +654,14 @@ impl Viewer {
             if let Some(last) = self.history.samples().back().filter(|s| s.frame == prev) {
                 self.stats.push(FrameStat { method: last.method, display: last.display, ms });
             }
+            // The rest of that frame, for its upscaler's controller: the load's GPU time and
+            // the whole frame as the host saw it (the budget is what is left of the target).
+            if let Some(p) = self.pending.iter().find(|p| p.frame == prev) {
+                // An upscaler's first frame also built it (seconds): not a frame time.
+                let host_frame_ms = (p.upscaler_frame > 0).then_some(ms);
+                let report = FrameReport { other_gpu_ms: Some(p.load_ms), host_frame_ms };
+                self.integration.report_frame(p.method, p.runner, p.upscaler_frame, report);
+            }
         }
 
         let dt = if self.fixed_step { FIXED_STEP_S } else { wall_ms.unwrap_or(16.7) as f32 / 1e3 };
@@ -673,23 +670,16 @@ impl Viewer {
         let mut methods = vec![method];
         methods.extend(self.settings.compare.filter(|&m| m != method));
 
-        // The precision controller picks the rung of this frame (a rung the device cannot run
-        // falls back to taau; see rungs.rs).
-        let decision = method.is_temporal().then(|| {
-            let target_ms = self.settings.budget_ms();
-            if (self.controller.settings().target_frame_ms - target_ms).abs() > 1e-9 {
-                let _ = self.controller.set_target_frame_ms(target_ms);
-            }
-            let fixed = match (method, self.settings.precision) {
-                (Method::Neural, Precision::Auto) => None,
-                (Method::Neural, Precision::Fixed(r)) => Some(rungs::resolve(r, &self.gpu.caps)),
-                _ => Some(Rung::Taau),
-            };
-            if self.controller.settings().fixed != fixed {
-                self.controller.set_fixed(fixed);
-            }
-            self.controller.next_rung(self.frame)
-        });
+        // Each temporal upscaler's precision controller picks its rung; the panel sets the
+        // target and, unless the precision is auto, fixes the neural method's rung (a rung
+        // the device cannot run falls back to taau; see rungs.rs).
+        let control = Control {
+            target_ms: self.settings.budget_ms(),
+            neural_rung: match self.settings.precision {
+                Precision::Auto => None,
+                Precision::Fixed(r) => Some(rungs::resolve(r, &self.gpu.caps)),
+            },
+        };
         let load_ms = load_ms_at(self.settings.load.as_ref(), self.frame);
         let render_size = self.dynres.render_size(self.integration.max_render_size());
 
@@ -714,15 +704,15 @@ impl Viewer {
                 frame_time_ms: dt * 1e3,
                 sharpness: self.settings.sharpness,
                 debug_view: self.settings.debug_view,
-                rung: decision.as_ref().map(|d| d.rung),
+                control,
             },
         )?;
         self.last_render_size = record.render_size;
-        if let (Some(d), Some((runner, upscaler_frame))) = (&decision, record.upscaler_frame) {
-            if self.pending.len() == PENDING_TIMINGS {
+        if let Some((runner, upscaler_frame)) = record.upscaler_frame {
+            if self.pending.len() == PENDING_FRAMES {
                 self.pending.pop_front();
             }
-            self.pending.push_back(PendingTimings { runner, upscaler_frame, frame: self.frame, rung: d.rung, load_ms });
+            self.pending.push_back(PendingFrame { method, runner, upscaler_frame, frame: self.frame, load_ms });
         }
 
         let surface_view = frame.texture.create_view(&Default::default());
@@ -749,23 +739,22 @@ impl Viewer {
             self.resized(self.window.inner_size());
         }
 
-        // Timings of earlier frames come back now (never waited for): feed the controller.
+        // Timings of earlier frames come back now (never waited for) and reach the controllers.
         self.integration.after_submit();
         self.history.push(FrameSample {
             frame: self.frame,
             method,
-            rung: decision.as_ref().map(|d| d.rung),
+            rung: record.rung,
             render_size: record.render_size,
             display: self.integration.display_size(),
             host_ms: None,
             load_ms,
             upscaler_ms: None,
-            budget_ms: decision.as_ref().map(|d| d.budget_ms),
+            budget_ms: record.budget_ms,
             reason: None,
         });
-        self.collect_timings(method);
-        let records = self.controller.drain_telemetry();
-        self.history.apply(records);
+        let records = self.integration.drain_telemetry(method);
+        self.apply_telemetry(records);
         self.dynres.update(self.settings.dynamic_resolution, wall_ms, self.settings.budget_ms());
         if let Some(script) = &mut self.script {
             script.frame_rendered()?;
@@ -792,36 +781,21 @@ impl Viewer {
         texture
     }
 
-    /// Hands the upscaler's per-pass timings that came back to the controller, as the
-    /// observation of the frame they belong to.
-    fn collect_timings(&mut self, method: Method) {
-        let runner = self.integration.runner_id(method);
-        for t in self.integration.take_timings(method) {
-            let Some(pos) =
-                self.pending.iter().position(|p| Some(p.runner) == runner && p.upscaler_frame == t.frame_index)
-            else {
+    /// Completes the HUD's samples with the primary method's telemetry records, renumbered
+    /// from the upscaler's frame indices to the viewer's.
+    fn apply_telemetry(&mut self, records: Option<(u64, Vec<quantsr::TelemetryRecord>)>) {
+        let Some((runner, records)) = records else { return };
+        let mut mapped = Vec::with_capacity(records.len());
+        for mut r in records {
+            let Some(pos) = self.pending.iter().position(|p| p.runner == runner && p.upscaler_frame == r.frame) else {
                 continue;
             };
-            // Older frames whose timings were dropped will not come back.
+            // Frames before it will get no record any more (their runner was recreated).
             let p = self.pending.drain(..=pos).next_back().expect("position is in range");
-            log::debug!("frame {} ({}): GPU ms per pass {:?}", p.frame, p.rung, t.pass_ms);
-            self.arrived.push_back((p, t));
+            r.frame = p.frame;
+            mapped.push(r);
         }
-        // A frame's wall-clock time is known once the next frame starts (timings can come
-        // back sooner on drivers that finish the work during the submit).
-        while let Some((p, _)) = self.arrived.front() {
-            let host = self.history.host_ms(p.frame);
-            if host.is_none() && p.frame + 2 >= self.frame {
-                break;
-            }
-            let (p, t) = self.arrived.pop_front().expect("front exists");
-            let mut obs = FrameObservation::from_timings(&t, p.rung).with_other_ms(p.load_ms);
-            obs.frame_index = p.frame;
-            if let Some(host) = host {
-                obs = obs.with_host_frame_ms(host);
-            }
-            self.controller.observe(obs);
-        }
+        self.history.apply(mapped);
     }
 
     /// Runs the egui pass: controls, HUD, magnifier window; applies what the user asked for.
@@ -980,7 +954,8 @@ impl Viewer {
     fn finish(mut self) -> anyhow::Result<()> {
         self.gpu.wait_idle()?;
         self.check_gpu_error()?;
-        self.history.apply(self.controller.finish_telemetry());
+        let records = self.integration.finish_telemetry(self.settings.method)?;
+        self.apply_telemetry(records);
         if let (Some(path), Some(log)) = (&self.telemetry_path, self.history.log()) {
             let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
             log.write_csv(std::io::BufWriter::new(file)).with_context(|| format!("writing {}", path.display()))?;

@@ -15,7 +15,7 @@ use quantsr::eval::spatial::SpatialUpscaler;
 use quantsr::gpu::{GpuContext, create_texture, wgpu};
 use quantsr::scenes::{FrameRequest, Scene, SceneRenderer};
 use quantsr::{
-    CameraInfo, DebugView, DispatchInputs, FrameTimings, Upscaler, UpscalerDescriptor, jitter_offset,
+    CameraInfo, DebugView, DispatchInputs, FrameReport, TelemetryRecord, Upscaler, UpscalerDescriptor, jitter_offset,
     jitter_phase_count, mip_bias, render_size,
 };
 
@@ -68,9 +68,19 @@ pub struct FrameSetup<'a> {
     pub sharpness: f32,
     /// Debug visualisation of the temporal methods.
     pub debug_view: DebugView,
-    /// The rung the precision controller chose for the neural method this frame (`None`: keep
-    /// the current one). A rung the upscaler cannot run falls back to `taau`.
-    pub rung: Option<Rung>,
+    /// What the temporal methods' precision controllers hold to this frame.
+    pub control: Control,
+}
+
+/// The precision controller's settings for a frame: every temporal upscaler runs its own
+/// (`Upscaler::enable_controller`), exactly as an embedding renderer would.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Control {
+    /// The frame time to hold, in milliseconds.
+    pub target_ms: f64,
+    /// The neural method's fixed rung, or `None` for automatic precision (the taau method is
+    /// always fixed on taau). A rung the upscaler cannot run falls back to `taau`.
+    pub neural_rung: Option<Rung>,
 }
 
 /// What a recorded frame did.
@@ -81,8 +91,12 @@ pub struct FrameRecord {
     /// The jitter used, in render pixels (zero when only spatial methods ran).
     pub jitter: [f32; 2],
     /// The primary method's runner id and upscaler frame index, when it is temporal (its
-    /// timings carry the frame index).
+    /// telemetry records carry the frame index).
     pub upscaler_frame: Option<(u64, u64)>,
+    /// The rung the primary method ran, when it is temporal.
+    pub rung: Option<Rung>,
+    /// The primary method's budget for this frame, from its controller.
+    pub budget_ms: Option<f64>,
     /// Whether the primary method discarded its history this frame.
     pub reset: bool,
 }
@@ -192,13 +206,35 @@ impl Integration {
         Ok(&self.runner(method)?.view)
     }
 
-    /// GPU time per upscaler pass of the frames `method` ran since the last call (a few
-    /// frames late); empty for spatial methods and devices without timestamp queries.
-    pub fn take_timings(&mut self, method: Method) -> Vec<FrameTimings> {
-        match self.runners.get_mut(&method).map(|r| &mut r.kind) {
-            Some(RunnerKind::Temporal { upscaler, .. }) => upscaler.take_timings(),
-            _ => Vec::new(),
+    /// Tells `method`'s controller about the rest of a frame it ran (`upscaler_frame` of runner
+    /// `runner`, from [`FrameRecord::upscaler_frame`]); ignored if the runner was recreated since.
+    pub fn report_frame(&mut self, method: Method, runner: u64, upscaler_frame: u64, report: FrameReport) {
+        if let Some(Runner { id, kind: RunnerKind::Temporal { upscaler, .. }, .. }) = self.runners.get_mut(&method)
+            && *id == runner
+        {
+            upscaler.report_frame(upscaler_frame, report);
         }
+    }
+
+    /// `method`'s complete telemetry records (frame = upscaler frame index), with its runner
+    /// id; empty for spatial methods.
+    pub fn drain_telemetry(&mut self, method: Method) -> Option<(u64, Vec<TelemetryRecord>)> {
+        match self.runners.get_mut(&method) {
+            Some(Runner { id, kind: RunnerKind::Temporal { upscaler, .. }, .. }) => {
+                Some((*id, upscaler.drain_telemetry()))
+            }
+            _ => None,
+        }
+    }
+
+    /// The end of a run: every record `method`'s controller still holds (waits for the GPU).
+    pub fn finish_telemetry(&mut self, method: Method) -> anyhow::Result<Option<(u64, Vec<TelemetryRecord>)>> {
+        Ok(match self.runners.get_mut(&method) {
+            Some(Runner { id, kind: RunnerKind::Temporal { upscaler, .. }, .. }) => {
+                Some((*id, upscaler.finish_telemetry().context("collecting the last telemetry")?))
+            }
+            _ => None,
+        })
     }
 
     /// Whether the temporal methods report per-pass GPU times on this device.
@@ -212,11 +248,6 @@ impl Integration {
             self.runners.insert(method, runner);
         }
         Ok(self.runners.get_mut(&method).expect("just inserted"))
-    }
-
-    /// The id of `method`'s current runner (see [`FrameRecord::upscaler_frame`]).
-    pub fn runner_id(&self, method: Method) -> Option<u64> {
-        self.runners.get(&method).map(|r| r.id)
     }
 
     fn create_runner(&mut self, method: Method) -> anyhow::Result<Runner> {
@@ -239,8 +270,11 @@ impl Integration {
                     desc = desc.with_rungs(&[Rung::Taau]);
                 }
                 let format = desc.output_format;
-                let upscaler =
+                let mut upscaler =
                     Upscaler::new(&self.ctx, desc).with_context(|| format!("creating the {method} upscaler"))?;
+                // 2. Its precision controller (the target follows the panel every frame).
+                let settings = upscaler.controller_settings(60.0);
+                upscaler.enable_controller(settings).context("starting the precision controller")?;
                 (RunnerKind::Temporal { upscaler: Box::new(upscaler), last_frame: None }, format)
             }
         };
@@ -265,7 +299,7 @@ impl Integration {
         let display = self.display;
         let temporal = setup.methods.iter().any(|m| m.is_temporal());
 
-        // 2. Jitter the projection (FSR 2's Halton sequence, phase count from the ratio) and
+        // 3. Jitter the projection (FSR 2's Halton sequence, phase count from the ratio) and
         //    sample textures with the upscaler's mip bias. A purely spatial pipeline would
         //    not jitter, and keeps the usual bias for its resolution.
         let (jitter, bias) = if temporal {
@@ -287,12 +321,13 @@ impl Integration {
         };
         self.renderer.record(encoder, &self.scene, &request, false).context("rendering the scene")?;
 
-        // 3. Upscale into the same encoder: no extra submit, no wait.
+        // 4. Upscale into the same encoder: no extra submit, no wait.
         let camera_info = CameraInfo { near: self.scene.near, far: self.scene.far, fov_y: cam.fov_y };
         let has_reactive = self.scene.has_reactive();
         let force_reset = std::mem::take(&mut self.force_reset);
         let frame = self.frame;
-        let mut record = FrameRecord { render_size: rs, jitter, upscaler_frame: None, reset: false };
+        let mut record =
+            FrameRecord { render_size: rs, jitter, upscaler_frame: None, rung: None, budget_ms: None, reset: false };
         for (i, &method) in setup.methods.iter().enumerate() {
             let inputs = &self.inputs;
             let runner = self.runners.get_mut(&method).expect("created above");
@@ -301,11 +336,7 @@ impl Integration {
                     spatial.dispatch(&self.ctx, encoder, &inputs.color, &runner.view, rs, jitter);
                 }
                 RunnerKind::Temporal { upscaler, last_frame } => {
-                    if let (Method::Neural, Some(rung)) = (method, setup.rung)
-                        && upscaler.set_rung(rung).is_err()
-                    {
-                        upscaler.set_rung(Rung::Taau).context("the taau rung is always built")?;
-                    }
+                    apply_control(upscaler, method, &setup.control)?;
                     let reset = cam.reset || force_reset || frame == 0 || *last_frame != Some(frame - 1);
                     let info = upscaler
                         .dispatch(
@@ -331,6 +362,8 @@ impl Integration {
                     *last_frame = Some(frame);
                     if i == 0 {
                         record.upscaler_frame = Some((runner.id, info.frame_index));
+                        record.rung = Some(info.rung);
+                        record.budget_ms = info.budget_ms;
                         record.reset = info.reset;
                     }
                 }
@@ -345,10 +378,25 @@ impl Integration {
     pub fn after_submit(&mut self) {
         for runner in self.runners.values_mut() {
             if let RunnerKind::Temporal { upscaler, .. } = &mut runner.kind {
-                upscaler.poll_timings();
+                upscaler.after_submit();
             }
         }
     }
+}
+
+/// Points `method`'s controller at this frame's target and fixed rung (cheap when unchanged).
+fn apply_control(upscaler: &mut Upscaler, method: Method, control: &Control) -> anyhow::Result<()> {
+    let wanted = if method == Method::Neural { control.neural_rung } else { Some(Rung::Taau) };
+    let missing = |r: Rung| upscaler.unavailable_rungs().iter().any(|(u, _)| *u == r);
+    let fixed = wanted.map(|r| if missing(r) { Rung::Taau } else { r });
+    let controller = upscaler.controller_mut().context("the temporal upscalers run a controller")?;
+    if (controller.settings().target_frame_ms - control.target_ms).abs() > 1e-9 {
+        controller.set_target_frame_ms(control.target_ms).context("setting the target frame time")?;
+    }
+    if controller.settings().fixed != fixed {
+        controller.set_fixed(fixed);
+    }
+    Ok(())
 }
 
 impl InputViews {

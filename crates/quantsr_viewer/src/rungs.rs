@@ -22,11 +22,6 @@ pub fn resolve(wanted: Rung, caps: &quantsr::gpu::Capabilities) -> Rung {
     if availability(wanted, caps).is_ok() { wanted } else { Rung::Taau }
 }
 
-/// The rungs that can run here, best first (what the precision controller may choose).
-pub fn available(caps: &quantsr::gpu::Capabilities) -> Vec<Rung> {
-    Rung::ALL.into_iter().filter(|&r| availability(r, caps).is_ok()).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -72,11 +72,6 @@ impl History {
         self.samples.iter_mut().rev().find(|s| s.frame == frame)
     }
 
-    /// The wall-clock time of `frame`, if known.
-    pub fn host_ms(&self, frame: u64) -> Option<f64> {
-        self.samples.iter().rev().find(|s| s.frame == frame).and_then(|s| s.host_ms)
-    }
-
     /// Completes samples with the controller's telemetry records (and keeps the records).
     pub fn apply(&mut self, records: Vec<TelemetryRecord>) {
         for r in records {
