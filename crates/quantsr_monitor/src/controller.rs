@@ -347,7 +347,9 @@ struct Pending {
 ///   decision (reason `unavailable`).
 ///
 /// One frame that overruns the budget (a GPU hitch) is enough to step down, as asked of the
-/// policy; the way back up then takes the full hysteresis. A noisy frame that stays within
+/// policy; when the rung's estimate still fits (a hitch, not a load change), the way back up
+/// takes only `min_frames_between_switches` observations of headroom instead of the full
+/// hysteresis. A noisy frame that stays within
 /// the budget only moves the (median-filtered) estimate.
 ///
 /// # Cost model
@@ -399,6 +401,8 @@ pub struct Controller {
     load_ewma: Option<f64>,
     overrun: bool,
     headroom_streak: u64,
+    /// The pending overrun is a hitch: one frame over budget while the rung's estimate fits.
+    hitch: bool,
     pending: VecDeque<Pending>,
     stats: ControllerStats,
 }
@@ -422,6 +426,7 @@ impl Controller {
             load_ewma: None,
             overrun: false,
             headroom_streak: 0,
+            hitch: false,
             pending: VecDeque::new(),
             stats: ControllerStats::default(),
             settings,
@@ -594,10 +599,16 @@ impl Controller {
             self.switch_to(to, frame);
             return (to, Some(SwitchReason::Unavailable));
         }
+        let hitch = std::mem::take(&mut self.hitch);
         if std::mem::take(&mut self.overrun)
             && let Some(to) = self.step_down_target(home, budget)
         {
             self.switch_to(to, frame);
+            if hitch {
+                // A hitch is not a load change: the way back needs only the settling time.
+                let s = &self.settings;
+                self.headroom_streak = s.step_up_after_frames.saturating_sub(s.min_frames_between_switches);
+            }
             return (to, Some(SwitchReason::OverBudget));
         }
         if returning {
@@ -794,8 +805,10 @@ impl Controller {
         // in use left the keep band (its cost crept up, or the load rose). One noisy frame that
         // stays within the budget is not an overrun.
         let overran = upscaler.is_some_and(|u| obs.rung_used == home && since_switch && u > budget);
-        if overran || self.predicted_cost(home).is_some_and(|c| c > self.keep_limit(budget)) {
+        let creeping = self.predicted_cost(home).is_some_and(|c| c > self.keep_limit(budget));
+        if overran || creeping {
             self.overrun = true;
+            self.hitch = !creeping;
             self.headroom_streak = 0;
             return;
         }
