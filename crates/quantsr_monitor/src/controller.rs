@@ -666,16 +666,27 @@ impl Controller {
     /// as much as a better one is dominated and left out (the built-in model measures int8 as
     /// good as f32 at half the cost, so f32 and f16 are never worth it while int8 runs).
     fn by_quality(&self) -> impl Iterator<Item = Rung> + '_ {
-        let mut order: Vec<Rung> = Rung::ALL.into_iter().filter(|r| self.allowed[r.index()]).collect();
-        order.sort_by_key(|r| self.rank[r.index()]);
-        let costs: Vec<Option<f64>> = order.iter().map(|&r| self.predicted_cost(r)).collect();
+        // Fixed-size arrays: this runs several times per frame and allocates nothing.
+        let mut order = [Rung::Taau; RUNGS];
+        let mut n = 0;
+        for r in Rung::ALL.into_iter().filter(|r| self.allowed[r.index()]) {
+            order[n] = r;
+            n += 1;
+        }
+        order[..n].sort_by_key(|r| self.rank[r.index()]);
+        let costs = order.map(|r| self.predicted_cost(r));
         // The last rung is the last resort and always stays (at small sizes a noisy sample
         // can make taau look dearer than lite-int8).
-        let last = order.len().saturating_sub(1);
+        let last = n.saturating_sub(1);
         let dominated =
             |i: usize| i < last && costs[i].is_some_and(|c| costs[..i].iter().any(|b| b.is_some_and(|b| b <= c)));
-        let keep: Vec<Rung> = (0..order.len()).filter(|&i| !dominated(i)).map(|i| order[i]).collect();
-        keep.into_iter()
+        let mut keep = [Rung::Taau; RUNGS];
+        let mut k = 0;
+        for i in (0..n).filter(|&i| !dominated(i)) {
+            keep[k] = order[i];
+            k += 1;
+        }
+        keep.into_iter().take(k)
     }
 
     /// The best allowed rung that passes `filter` and fits the budget with the margin.

@@ -147,8 +147,10 @@ impl FrameMonitor {
     /// measured are given up after the telemetry horizon; the controller writes their records
     /// without timings.
     pub(crate) fn flush(&mut self, now_frame: u64, force: bool) {
-        let done = self.completions.lock().map(|mut c| std::mem::take(&mut *c)).unwrap_or_default();
-        for (frame, at) in done {
+        // Drained in place: the completions buffer keeps its capacity from frame to frame.
+        let completions = self.completions.clone();
+        let mut done = completions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (frame, at) in done.drain(..) {
             // A frame's GPU work starts no earlier than it was recorded and than the previous
             // frame finished.
             let Some(e) = self.entries.iter_mut().find(|e| e.frame == frame) else { continue };
@@ -156,6 +158,7 @@ impl FrameMonitor {
             e.completion_ms = Some(at.saturating_duration_since(start).as_secs_f64() * 1e3);
             self.last_completion = Some(at);
         }
+        drop(done);
         let mut i = 0;
         while i < self.entries.len() {
             let e = &self.entries[i];

@@ -44,7 +44,7 @@ pub struct ControlArgs {
     /// steady:MS, ramp:A-B, spikes[:BASE-PEAK], trace:FILE, or a sum of them joined by `+`
     /// (e.g. ramp:10-60+spikes:0-30).
     #[arg(long, value_parser = parse_load)]
-    pub load: Option<String>,
+    pub load: Option<LoadArg>,
     /// Safety margin of the controller, a fraction of the budget: a rung is chosen only if
     /// its predicted cost fits within budget × (1 − margin). Raise it on devices whose frame
     /// times are noisy (lavapipe: 0.25).
@@ -68,9 +68,18 @@ fn parse_fps(s: &str) -> Result<f64, String> {
     if v.is_finite() && v > 0.0 { Ok(v) } else { Err(format!("{v} is not a frame rate > 0")) }
 }
 
-/// Checks a `--load` profile (kept as written, for titles and reports).
-fn parse_load(s: &str) -> Result<String, String> {
-    LoadProfile::parse(s).map(|_| s.to_owned()).map_err(|e| e.to_string())
+/// A `--load` profile, parsed once (a trace file is read once), with its text for titles.
+#[derive(Debug, Clone)]
+pub struct LoadArg {
+    /// As written on the command line.
+    pub spec: String,
+    /// The parsed profile.
+    pub profile: LoadProfile,
+}
+
+fn parse_load(s: &str) -> Result<LoadArg, String> {
+    let profile = LoadProfile::parse(s).map_err(|e| e.to_string())?;
+    Ok(LoadArg { spec: s.to_owned(), profile })
 }
 
 impl ControlArgs {
@@ -81,7 +90,7 @@ impl ControlArgs {
 
     /// The load as given on the command line, or `none`.
     pub fn load_name(&self) -> String {
-        self.load.clone().unwrap_or_else(|| "none".into())
+        self.load.as_ref().map_or_else(|| "none".into(), |l| l.spec.clone())
     }
 
     /// The target frame rate in force.
@@ -105,7 +114,7 @@ impl ControlArgs {
         };
         runner.enable_controller(self.target_fps(), self.margin, self.hysteresis, timing)?;
         if let Some(load) = &self.load {
-            runner.set_load(LoadProfile::parse(load)?, frames)?;
+            runner.set_load(load.profile.clone(), frames)?;
         }
         Ok(())
     }
