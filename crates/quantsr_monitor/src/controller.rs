@@ -39,6 +39,12 @@ pub struct ControllerSettings {
     /// Frames between two probes. Default 8 (so the climb at start is quick; in steady
     /// state probes only happen once a rung's estimate is stale).
     pub probe_interval_frames: u64,
+    /// Frames after each rung switch whose timings are not trusted: they teach the cost
+    /// model nothing and do not count as an overrun (telemetry still records them). A probe
+    /// runs `settle_frames + 1` frames, so it measures one settled frame. Default 1: on CPU
+    /// devices the first frame after a switch often runs 20–60 % slow (code and caches
+    /// cold), and one slow probe sample would stand as the rung's estimate until stale.
+    pub settle_frames: u64,
     /// Frames after which a rung's last measurement is too old to step up on without
     /// probing it again. Default 300.
     pub stale_after_frames: u64,
@@ -77,6 +83,7 @@ impl ControllerSettings {
             step_up_after_frames: 30,
             min_frames_between_switches: 15,
             probe_interval_frames: 8,
+            settle_frames: 1,
             stale_after_frames: 300,
             allowed: Rung::ALL.to_vec(),
             fixed: None,
@@ -137,7 +144,7 @@ pub enum SwitchReason {
     OverBudget,
     /// A better rung has fitted for `step_up_after_frames` observations.
     Headroom,
-    /// One frame on a better rung to measure it.
+    /// A better rung run for `probe_frames` frames to measure it.
     Probe,
     /// Back from a probe.
     ProbeReturn,
@@ -313,7 +320,8 @@ struct Pending {
 ///   load ("everything else" in the frame: [`FrameObservation::other_ms`], or
 ///   `host_frame_ms − upscaler_ms` when the host reports its whole frame) is
 ///   `max(latest, EWMA)` of the load reports: a rise is believed at once, a fall only as the
-///   EWMA (α = 0.1) decays. Before any report the load is taken as 0.
+///   EWMA (α = 0.1) decays. Before any report the load is taken as 0. The step-up rule
+///   alone judges headroom by the latest report (its hysteresis is the filter there).
 /// * **Ladder.** The allowed rungs in quality order, less those predicted to cost at least
 ///   as much as a better rung (dominated: never worth running); the last one, the last
 ///   resort, always stays.
@@ -326,14 +334,16 @@ struct Pending {
 ///   the keep threshold (the cost crept up, or the load rose) — makes the very next decision
 ///   step down to the best lower rung that fits,
 ///   or, when none does, to the allowed rung cheapest by prior cost (`taau`, the last resort).
+///   The `settle_frames` frames after a switch are not evidence of an overrun (nor of a
+///   rung's cost): on CPU devices they run slow for reasons that pass.
 /// * **Step up after sustained headroom.** Each observation in which some better rung fits
 ///   extends a streak; any other observation ends it. After `step_up_after_frames`
 ///   observations in a row (and at least `min_frames_between_switches` frames after the last
 ///   switch) the controller steps up to the best rung that fits *and has a fresh
 ///   measurement*. Observations of frames from before the last switch do not count.
 /// * **Probes.** A better rung that was never measured, or whose last measurement is older
-///   than `stale_after_frames`, is run for exactly one frame (reason `probe`, then
-///   `probe-return`) — but only when its prediction is within the keep threshold
+///   than `stale_after_frames`, is run for `settle_frames + 1` frames (reason `probe`, then
+///   `probe-return`), so that one settled frame measures it — but only when its prediction is within the keep threshold
 ///   `budget · (1 − margin/2)`, at most once per `probe_interval_frames`, never within
 ///   `min_frames_between_switches` of a switch, and one rung at a time from the bottom of the
 ///   ladder up (each probe's prediction is scaled from a near, measured neighbour). A probe
@@ -391,8 +401,8 @@ pub struct Controller {
     costs: [CostEstimate; RUNGS],
     /// The rung the controller has settled on (a probe returns to it).
     home: Option<Rung>,
-    /// Set when the last decided frame was a probe.
-    probing: bool,
+    /// The rung being probed and the probe's frames still to run after the last decided one.
+    probe: Option<(Rung, u64)>,
     last: Option<(u64, Decision)>,
     last_switch_frame: Option<u64>,
     last_probe_frame: Option<u64>,
@@ -417,7 +427,7 @@ impl Controller {
             prior: Rung::ALL.map(Rung::default_relative_cost),
             costs: Default::default(),
             home: None,
-            probing: false,
+            probe: None,
             last: None,
             last_switch_frame: None,
             last_probe_frame: None,
@@ -541,6 +551,13 @@ impl Controller {
         self.settings.target_frame_ms - self.predicted_load_ms()
     }
 
+    /// The budget the step-up rule judges headroom by: target frame time minus the latest
+    /// load report alone. The hysteresis already asks for headroom in many frames in a row;
+    /// the slow EWMA on top of it would hold a falling load back twice.
+    fn headroom_budget_ms(&self) -> f64 {
+        self.settings.target_frame_ms - self.load_latest.or(self.load_ewma).unwrap_or(0.0)
+    }
+
     /// The rung decided for `frame`, while its telemetry record is still held (until
     /// drained); lets the host fill [`FrameObservation::rung_used`] without its own book.
     pub fn decided_rung(&self, frame: u64) -> Option<Rung> {
@@ -556,8 +573,7 @@ impl Controller {
             return d.clone();
         }
         let budget = self.budget_ms();
-        let returning = std::mem::take(&mut self.probing);
-        let (rung, why) = self.decide(frame, budget, returning);
+        let (rung, why) = self.decide(frame, budget);
         let previous = self.last.as_ref().map(|(_, d)| d.rung);
         let reason = if previous == Some(rung) { None } else { Some(why.unwrap_or(SwitchReason::Start)) };
         let decision = Decision { rung, predicted_ms: self.predicted_cost(rung), budget_ms: budget, reason };
@@ -583,7 +599,8 @@ impl Controller {
         decision
     }
 
-    fn decide(&mut self, frame: u64, budget: f64, returning: bool) -> (Rung, Option<SwitchReason>) {
+    fn decide(&mut self, frame: u64, budget: f64) -> (Rung, Option<SwitchReason>) {
+        let probe = self.probe.take();
         if let Some(fixed) = self.settings.fixed {
             self.overrun = false;
             self.switch_to(fixed, frame);
@@ -600,9 +617,8 @@ impl Controller {
             return (to, Some(SwitchReason::Unavailable));
         }
         let hitch = std::mem::take(&mut self.hitch);
-        if std::mem::take(&mut self.overrun)
-            && let Some(to) = self.step_down_target(home, budget)
-        {
+        let overrun = std::mem::take(&mut self.overrun);
+        if overrun && let Some(to) = self.step_down_target(home, budget) {
             self.switch_to(to, frame);
             if hitch {
                 // A hitch is not a load change: the way back needs only the settling time.
@@ -611,14 +627,19 @@ impl Controller {
             }
             return (to, Some(SwitchReason::OverBudget));
         }
-        if returning {
+        if let Some((rung, left)) = probe {
+            if left > 0 && !overrun {
+                self.probe = Some((rung, left - 1));
+                return (rung, None);
+            }
             return (home, Some(SwitchReason::ProbeReturn));
         }
         let s = &self.settings;
         let settled = self.last_switch_frame.is_none_or(|at| frame.saturating_sub(at) >= s.min_frames_between_switches);
         let home_rank = self.rank[home.index()];
         if settled && self.headroom_streak >= s.step_up_after_frames {
-            let up = self.best_fitting(budget, |r| self.rank[r.index()] < home_rank && self.fresh(r, frame));
+            let up = self
+                .best_fitting(self.headroom_budget_ms(), |r| self.rank[r.index()] < home_rank && self.fresh(r, frame));
             if let Some(to) = up {
                 self.switch_to(to, frame);
                 return (to, Some(SwitchReason::Headroom));
@@ -629,7 +650,7 @@ impl Controller {
             && probe_due
             && let Some(to) = self.probe_candidate(home, budget, frame)
         {
-            self.probing = true;
+            self.probe = Some((to, s.settle_frames));
             self.last_probe_frame = Some(frame);
             self.stats.probes += 1;
             return (to, Some(SwitchReason::Probe));
@@ -767,6 +788,7 @@ impl Controller {
             (o, h) => o.or(h),
         };
 
+        let settling = self.settling(frame);
         match self.pending.iter_mut().rev().find(|p| p.record.frame == frame) {
             Some(p) if p.observed => {
                 self.stats.duplicates += 1;
@@ -790,7 +812,9 @@ impl Controller {
             None => self.stats.late_for_telemetry += 1,
         }
 
-        if let Some(u) = upscaler {
+        if let Some(u) = upscaler
+            && !settling
+        {
             self.costs[obs.rung_used.index()].add(u, frame, self.settings.stale_after_frames);
         }
         if self.newest_observed.is_none_or(|n| frame > n) {
@@ -815,7 +839,7 @@ impl Controller {
         // Over budget: this frame's rung overran the budget itself, or the estimate of the rung
         // in use left the keep band (its cost crept up, or the load rose). One noisy frame that
         // stays within the budget is not an overrun.
-        let overran = upscaler.is_some_and(|u| obs.rung_used == home && since_switch && u > budget);
+        let overran = upscaler.is_some_and(|u| obs.rung_used == home && since_switch && !settling && u > budget);
         let creeping = self.predicted_cost(home).is_some_and(|c| c > self.keep_limit(budget));
         if overran || creeping {
             self.overrun = true;
@@ -825,12 +849,23 @@ impl Controller {
         }
         if since_switch {
             let home_rank = self.rank[home.index()];
-            if self.best_fitting(budget, |r| self.rank[r.index()] < home_rank).is_some() {
+            if self.best_fitting(self.headroom_budget_ms(), |r| self.rank[r.index()] < home_rank).is_some() {
                 self.headroom_streak += 1;
             } else {
                 self.headroom_streak = 0;
             }
         }
+    }
+
+    /// Whether `frame` is one of the first `settle_frames` frames after a rung switch (known
+    /// from the decisions still held; a frame whose record is gone counts as settled).
+    fn settling(&self, frame: u64) -> bool {
+        if self.settings.settle_frames == 0 {
+            return false;
+        }
+        let Some(at) = self.pending.iter().rposition(|p| p.record.frame == frame) else { return false };
+        let first = at.saturating_sub(self.settings.settle_frames.saturating_sub(1) as usize);
+        self.pending.range(first..=at).any(|p| p.record.reason.is_some())
     }
 
     /// Telemetry records that are complete (their timings arrived, or did not within

@@ -10,11 +10,16 @@
 //! * A rung is **feasible** at a frame when its true cost fits the controller's own
 //!   criterion: `cost ≤ (target − load) · (1 − margin)`.
 //! * The **best feasible** rung at a frame is the best allowed rung that has been feasible
-//!   at every one of the last `H = N + D` frames (the cheapest allowed rung if none): a
-//!   controller with hysteresis is not expected to climb before headroom has lasted `N`
-//!   observations, the first of which arrives `D` frames late. (The controller's own
-//!   predicted load releases more slowly after a spike, so it may climb a few frames
-//!   after this; those frames count against it.)
+//!   at every one of the last `H = N + D` frames (the cheapest allowed rung if none, and
+//!   before `H` frames have run): a controller with hysteresis is not expected to climb
+//!   before headroom has lasted `N` observations, the first of which arrives `D` frames
+//!   late. The **instantaneous best** is the best rung feasible at the frame itself.
+//! * A frame is **on the best feasible rung** when its rung lies between the two: no better
+//!   than the instantaneous best, no worse than the sustained best. So a controller that
+//!   rides out a short load spike on its rung, within the target, is not told it should
+//!   have stepped down and waited out the hysteresis; one that is late to climb after the
+//!   headroom has lasted `H` frames, or that steps down without need, is counted off.
+//!   Unforeseeable frames (below) are left out, as for the budget.
 //! * A frame is **unforeseeable** when the instantaneous best feasible rung dropped at it or
 //!   at one of the `D − 1` frames before: the load jumped and the first measurement showing
 //!   it has not arrived yet. Nothing can keep those frames in budget, so
@@ -70,6 +75,8 @@ pub struct SimFrame {
     pub load_ms: f64,
     /// Best feasible rung sustained over the window (see the module documentation).
     pub best_feasible: Rung,
+    /// Best rung feasible at this frame alone.
+    pub best_now: Rung,
     /// Whether the frame is unforeseeable.
     pub unforeseeable: bool,
     /// Whether even the cheapest allowed rung overruns the target.
@@ -94,7 +101,8 @@ pub struct SimMetrics {
     pub within_budget_pct: f64,
     /// % of frames within the target frame time, all frames.
     pub within_budget_all_pct: f64,
-    /// % of frames on exactly the best feasible rung.
+    /// % of foreseeable frames on the best feasible rung: between the instantaneous and the
+    /// sustained best (see the module documentation).
     pub best_feasible_pct: f64,
     /// % of frames on the best feasible rung or a better one.
     pub at_least_best_feasible_pct: f64,
@@ -107,7 +115,8 @@ pub struct SimMetrics {
     pub steady_frames: u64,
     /// Probes.
     pub probes: u64,
-    /// The largest overrun of the target by a probe frame, in milliseconds (0 if none overran).
+    /// The largest overrun of the target by a frame of a probe, in milliseconds (0 if none
+    /// overran).
     pub max_probe_overrun_ms: f64,
 }
 
@@ -157,6 +166,7 @@ pub fn simulate(
             upscaler_ms: ms,
             load_ms: scenario.load_ms[f as usize],
             best_feasible: d.rung,
+            best_now: d.rung,
             unforeseeable: false,
             infeasible: false,
             near_change: false,
@@ -198,6 +208,7 @@ pub fn assess(
                 upscaler_ms: r.upscaler_ms.unwrap_or_else(|| cost(r.rung)),
                 load_ms: load,
                 best_feasible: r.rung,
+                best_now: r.rung,
                 unforeseeable: false,
                 infeasible: false,
                 near_change: false,
@@ -237,11 +248,16 @@ fn label(
     for (i, fr) in frames.iter_mut().enumerate() {
         let f = i as u64;
         let start = (i + 1).saturating_sub(window);
-        fr.best_feasible = allowed
-            .iter()
-            .copied()
-            .find(|&r| (start..=i).all(|j| feasible(r, j as u64, loads[j])))
-            .unwrap_or_else(|| cheapest(f));
+        fr.best_now = best_now[i];
+        fr.best_feasible = if i + 1 < window {
+            cheapest(f)
+        } else {
+            allowed
+                .iter()
+                .copied()
+                .find(|&r| (start..=i).all(|j| feasible(r, j as u64, loads[j])))
+                .unwrap_or_else(|| cheapest(f))
+        };
         let dropped_at = |j: usize| j >= 1 && rank(best_now[j]) > rank(best_now[j - 1]);
         let changed_at = |j: usize| j >= 1 && best_now[j] != best_now[j - 1];
         fr.unforeseeable = ((i + 1).saturating_sub(latency)..=i).any(dropped_at);
@@ -258,17 +274,31 @@ fn measure(settings: &ControllerSettings, scenario: &Scenario, frames: &[SimFram
     let warm: Vec<&SimFrame> = frames.iter().filter(|f| f.frame >= scenario.warmup_frames).collect();
     let pct = |num: usize, den: usize| if den == 0 { 100.0 } else { 100.0 * num as f64 / den as f64 };
     let within = |f: &SimFrame| f.frame_ms() <= target;
-    let foreseeable: Vec<&SimFrame> = warm.iter().copied().filter(|f| !f.unforeseeable && !f.infeasible).collect();
+    let foreseen: Vec<&SimFrame> = warm.iter().copied().filter(|f| !f.unforeseeable).collect();
+    let foreseeable: Vec<&SimFrame> = foreseen.iter().copied().filter(|f| !f.infeasible).collect();
     let switched = |f: &SimFrame| f.frame > 0 && f.reason.is_some();
     let steady: Vec<&SimFrame> = warm.iter().copied().filter(|f| !f.near_change).collect();
     let per_30 =
         |switches: usize, frames: usize| if frames == 0 { 0.0 } else { 30.0 * switches as f64 / frames as f64 };
-    let probes: Vec<&SimFrame> = frames.iter().filter(|f| f.reason == Some(SwitchReason::Probe)).collect();
+    // A probe's frames run from its `probe` frame to the one before its `probe-return`.
+    let mut probing = false;
+    let probe_frames: Vec<&SimFrame> = frames
+        .iter()
+        .filter(|f| {
+            if f.reason.is_some() {
+                probing = f.reason == Some(SwitchReason::Probe);
+            }
+            probing
+        })
+        .collect();
     SimMetrics {
         frames: warm.len() as u64,
         within_budget_pct: pct(foreseeable.iter().filter(|f| within(f)).count(), foreseeable.len()),
         within_budget_all_pct: pct(warm.iter().filter(|f| within(f)).count(), warm.len()),
-        best_feasible_pct: pct(warm.iter().filter(|f| f.rung == f.best_feasible).count(), warm.len()),
+        best_feasible_pct: pct(
+            foreseen.iter().filter(|f| (rank(f.best_now)..=rank(f.best_feasible)).contains(&rank(f.rung))).count(),
+            foreseen.len(),
+        ),
         at_least_best_feasible_pct: pct(
             warm.iter().filter(|f| rank(f.rung) <= rank(f.best_feasible)).count(),
             warm.len(),
@@ -276,8 +306,8 @@ fn measure(settings: &ControllerSettings, scenario: &Scenario, frames: &[SimFram
         switches_per_30: per_30(warm.iter().filter(|f| switched(f)).count(), warm.len()),
         steady_switches_per_30: per_30(steady.iter().filter(|f| switched(f)).count(), steady.len()),
         steady_frames: steady.len() as u64,
-        probes: probes.len() as u64,
-        max_probe_overrun_ms: probes.iter().map(|f| (f.frame_ms() - target).max(0.0)).fold(0.0, f64::max),
+        probes: frames.iter().filter(|f| f.reason == Some(SwitchReason::Probe)).count() as u64,
+        max_probe_overrun_ms: probe_frames.iter().map(|f| (f.frame_ms() - target).max(0.0)).fold(0.0, f64::max),
     }
 }
 

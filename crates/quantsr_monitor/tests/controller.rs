@@ -111,10 +111,11 @@ fn steps_up_only_after_the_hysteresis() {
         assert!(!ups.is_empty(), "never stepped up: {r:?}");
         assert!(ups[0] >= earliest, "hysteresis {hysteresis}: stepped up at {} < {earliest}", ups[0]);
         assert!(ups[0] <= earliest + 5, "hysteresis {hysteresis}: stepped up only at {}", ups[0]);
-        // Between the load change and the step-up, only probes (one frame each) leave int8.
+        // Between the load change and the step-up, only probes (two frames each) leave int8.
         for f in &report.frames[200..ups[0] as usize] {
+            let probing = |g: u64| report.frames[g as usize].reason == Some(SwitchReason::Probe);
             assert!(
-                f.rung == Rung::Int8 || f.reason == Some(SwitchReason::Probe),
+                f.rung == Rung::Int8 || probing(f.frame) || probing(f.frame - 1),
                 "frame {} on {} ({:?})",
                 f.frame,
                 f.rung,
@@ -196,18 +197,20 @@ fn missing_late_and_invalid_timings_neither_crash_nor_mislead() {
     // Converged on f32 and never left it for a bad number.
     let first_f32 = records.iter().position(|r| r.rung == Rung::F32 && r.reason == Some(SwitchReason::Headroom));
     let first_f32 = first_f32.expect("never reached f32");
-    assert!(first_f32 < 60, "reached f32 only at {first_f32}");
+    // Nearly half the timings are lost or bad here, so a probe's measured (second) frame is
+    // often among them and the probe is tried again 8 frames later: the climb takes longer.
+    assert!(first_f32 < 120, "reached f32 only at {first_f32}");
     assert!(records[first_f32..].iter().all(|r| r.rung == Rung::F32), "left f32");
     assert!(records.iter().all(|r| r.reason != Some(SwitchReason::OverBudget)));
     // Estimates are not poisoned.
     assert!((c.measured_cost(Rung::F32).unwrap() - 10.0).abs() < 1e-9);
     assert_eq!(c.predicted_load_ms(), 2.0);
     // Missing and invalid timings are empty in the telemetry.
-    assert!(records[1 + 17 * 5].upscaler_ms.is_none() && records[1 + 17 * 5].load_ms.is_none());
-    assert!(records[3 + 17 * 5].upscaler_ms.is_none() && records[3 + 17 * 5].load_ms == Some(2.0));
-    assert!(records[7 + 17 * 5].load_ms.is_none() && records[7 + 17 * 5].frame_ms.is_none());
-    assert_eq!(records[9 + 17 * 5].upscaler_ms, Some(10.0), "a late observation still reaches telemetry");
-    assert!(records[15 + 17 * 5].upscaler_ms.is_none(), "past the telemetry horizon");
+    assert!(records[1 + 17 * 8].upscaler_ms.is_none() && records[1 + 17 * 8].load_ms.is_none());
+    assert!(records[3 + 17 * 8].upscaler_ms.is_none() && records[3 + 17 * 8].load_ms == Some(2.0));
+    assert!(records[7 + 17 * 8].load_ms.is_none() && records[7 + 17 * 8].frame_ms.is_none());
+    assert_eq!(records[9 + 17 * 8].upscaler_ms, Some(10.0), "a late observation still reaches telemetry");
+    assert!(records[15 + 17 * 8].upscaler_ms.is_none(), "past the telemetry horizon");
     let stats = c.stats();
     assert!(stats.invalid_timings >= 3 * (n / 17), "{stats:?}");
     assert!(stats.out_of_order > 0 && stats.duplicates > 0 && stats.late_for_telemetry > 0, "{stats:?}");
@@ -242,18 +245,25 @@ fn probes_stay_within_the_margin_and_respect_their_interval() {
         assert!(pair[1] - pair[0] >= s.probe_interval_frames, "probes at {probes:?}");
     }
     for &p in &probes {
-        let returned = &report.frames[p as usize + 1];
+        let p = p as usize;
+        let second = &report.frames[p + 1];
+        assert!(second.rung == report.frames[p].rung && second.reason.is_none(), "a one-frame probe at {p}");
+        let returned = &report.frames[p + 2];
         assert!(returned.reason == Some(SwitchReason::ProbeReturn), "no return after the probe at {p}");
     }
     assert_eq!(report.metrics.max_probe_overrun_ms, 0.0);
 
-    // Re-probing stale rungs whose cost drifted up 20% while they were not in use: 2 ms load
+    // Re-probing stale rungs whose cost drifted up 15–20% while they were not in use: 2 ms load
     // (f32, every rung measured) until frame 100, 9 ms (int8) until frame 400, by which time
     // the f32 and f16 estimates are stale, then 4.5 ms. Both are predicted (from their stale
     // estimates) to fit, so both are probed, lowest first; each probe overruns its budget
-    // by less than the margin even though the rung got 20% dearer.
+    // by less than the margin even though the rung got 15–20% dearer.
     let s = ControllerSettings { stale_after_frames: 100, ..settings() };
-    let drift = |r: Rung, f: u64| if f >= 150 && matches!(r, Rung::F32 | Rung::F16) { 1.2 * cost(r) } else { cost(r) };
+    let drift = |r: Rung, f: u64| match r {
+        Rung::F16 if f >= 150 => 1.15 * cost(r),
+        Rung::F32 if f >= 150 => 1.2 * cost(r),
+        _ => cost(r),
+    };
     let loads: Vec<f64> = (0..700)
         .map(|f| {
             if f < 100 {
@@ -280,12 +290,15 @@ fn probes_stay_within_the_margin_and_respect_their_interval() {
             fr.upscaler_ms
         );
     }
-    // f16 now costs 10.8 ms and fits (≤ 10.95 ms); f32 (12 ms) does not, so f16 it is, and
-    // f32 is not tried again until its new estimate is stale.
+    // f16 now costs 10.35 ms and fits (≤ 10.95 ms, more than the 3% noise); f32 (12 ms) does
+    // not, so f16 it is, and f32 is not tried again until its new estimate is stale.
     let r = rungs(&report);
     assert!(r[500..].iter().all(|&x| x == Rung::F16), "{:?}", &r[400..]);
+    let probing = |f: u64| report.frames[f as usize].reason == Some(SwitchReason::Probe);
     assert!(
-        report.frames[400..].iter().all(|f| f.frame_ms() <= s.target_frame_ms || f.reason == Some(SwitchReason::Probe))
+        report.frames[400..]
+            .iter()
+            .all(|f| f.frame_ms() <= s.target_frame_ms || probing(f.frame) || probing(f.frame - 1))
     );
 }
 
@@ -437,8 +450,9 @@ fn telemetry_csv_has_the_exact_header_and_one_line_per_frame() {
     assert_eq!(back[0].reason, Some(SwitchReason::Start));
     let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(value[1]["reason"], serde_json::Value::Null);
-    assert_eq!(value[2]["rung"], "lite-int8");
-    assert_eq!(value[2]["reason"], "probe");
+    let first_probe = back.iter().position(|r| r.reason == Some(SwitchReason::Probe)).unwrap();
+    assert_eq!(value[first_probe]["rung"], "lite-int8");
+    assert_eq!(value[first_probe]["reason"], "probe");
 
     // Missing numbers are empty fields.
     let record = TelemetryRecord {
@@ -486,7 +500,8 @@ fn rung_names_round_trip() {
 
 #[test]
 fn one_outlier_sample_barely_moves_the_estimate() {
-    let mut c = Controller::new(settings()).unwrap();
+    // Every frame measured, the first one after the start included.
+    let mut c = Controller::new(ControllerSettings { settle_frames: 0, ..settings() }).unwrap();
     let samples = [10.0, 10.2, 9.8, 10.0, 30.0, 10.1, 9.9, 0.5, 10.0, 10.0];
     for (f, &ms) in samples.iter().enumerate() {
         c.next_rung(f as u64);
@@ -547,4 +562,69 @@ fn the_last_resort_stays_even_when_measured_dearer_than_a_better_rung() {
         used.push(c.next_rung(f).rung);
     }
     assert!(used[120..].iter().all(|&r| r == Rung::Taau), "{used:?}");
+}
+
+#[test]
+fn riding_out_a_short_spike_counts_as_the_best_rung_and_a_late_climb_does_not() {
+    // Load 5 ms, with a 3-frame spike to 6.2 ms at frame 70: f32 (10 ms) then no longer fits
+    // the 10% margin (f16 does), but its frames stay within the 16.667 ms target.
+    let loads: Vec<f64> = (0..120).map(|f| if (70..73).contains(&f) { 6.2 } else { 5.0 }).collect();
+    let records = |rung_at: &dyn Fn(u64) -> Rung| -> Vec<TelemetryRecord> {
+        (0..120u64)
+            .map(|f| TelemetryRecord {
+                frame: f,
+                rung: rung_at(f),
+                upscaler_ms: Some(cost(rung_at(f))),
+                load_ms: Some(loads[f as usize]),
+                frame_ms: Some(cost(rung_at(f)) + loads[f as usize]),
+                predicted_ms: None,
+                budget_ms: Some(16.667 - loads[f as usize]),
+                reason: None,
+                pass_ms: Vec::new(),
+            })
+            .collect()
+    };
+    let judge = |r: &[TelemetryRecord]| quantsr_monitor::sim::assess(&settings(), r, cost, 40, LATENCY);
+
+    // Staying on f32: only the spike's last frame (the first one a controller could have
+    // seen coming) is off the best rung.
+    let stayed = judge(&records(&|_| Rung::F32));
+    assert!((stayed.best_feasible_pct - 100.0 * 77.0 / 78.0).abs() < 1e-9, "{stayed:?}");
+    // Stepping down to f16 (what fits the spike) and climbing back once the hysteresis window
+    // (30 + 2 frames) has passed is as good; staying down past it is counted off (frames
+    // 104–119).
+    let back_in_time = judge(&records(&|f| if (72..104).contains(&f) { Rung::F16 } else { Rung::F32 }));
+    assert_eq!(back_in_time.best_feasible_pct, 100.0, "{back_in_time:?}");
+    let late = judge(&records(&|f| if f >= 72 { Rung::F16 } else { Rung::F32 }));
+    assert!((late.best_feasible_pct - 100.0 * 62.0 / 78.0).abs() < 1e-9, "{late:?}");
+}
+
+#[test]
+fn a_probe_is_measured_by_its_second_frame() {
+    // The first frame after a switch runs 60% slow, as on lavapipe: each probe's first
+    // sample is ignored, so the probed rungs are judged by their true cost and climbed to.
+    let mut c = Controller::new(settings()).unwrap();
+    let mut probes = Vec::new();
+    let mut previous = None;
+    for f in 0..120u64 {
+        if f >= LATENCY {
+            let j = f - LATENCY;
+            let used = c.decided_rung(j).unwrap();
+            let switched = j > 0 && c.decided_rung(j - 1) != Some(used);
+            let ms = cost(used) * if switched { 1.6 } else { 1.0 };
+            c.observe(FrameObservation::new(j, used).with_upscaler_ms(ms).with_other_ms(2.0));
+        }
+        let d = c.next_rung(f);
+        if d.reason == Some(SwitchReason::Probe) {
+            probes.push((f, d.rung));
+            assert_eq!(previous, Some(c.decided_rung(f.saturating_sub(1)).unwrap()));
+        }
+        previous = Some(d.rung);
+    }
+    assert_eq!(probes.iter().map(|p| p.1).collect::<Vec<_>>(), [Rung::LiteInt8, Rung::Int8, Rung::F16, Rung::F32]);
+    for r in [Rung::LiteInt8, Rung::Int8, Rung::F16] {
+        let measured = c.measured_cost(r).unwrap();
+        assert!((measured - cost(r)).abs() < 1e-6, "{r}: {measured}");
+    }
+    assert_eq!(c.next_rung(120).rung, Rung::F32);
 }

@@ -27,6 +27,7 @@
 //! # Ok::<(), quantsr_sequence::SequenceError>(())
 //! ```
 
+mod args;
 mod error;
 mod frame;
 mod image;
@@ -34,6 +35,7 @@ mod manifest;
 mod reader;
 mod writer;
 
+pub use args::{Size, parse_ratio};
 pub use error::SequenceError;
 pub use frame::{FRAMES_DIR, Frame, FrameFile};
 pub use image::{Image, SamplePrecision, display_transform, read_exr_rgba, srgb_oetf, write_exr, write_png};

@@ -23,7 +23,8 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::settings::{CompareMode, Method, Precision, Size};
+use crate::settings::{CompareMode, Method, Precision};
+use quantsr::sequence::{Size, parse_ratio};
 
 /// Watch quantsr upscale a live scene: methods side by side, the rung it runs, GPU time per pass.
 #[derive(Debug, Clone, Parser)]
@@ -48,7 +49,7 @@ pub struct Args {
     #[arg(long, conflicts_with = "scale")]
     pub mode: Option<quantsr::QualityMode>,
     /// Display/render ratio per axis, in [1, 4] (instead of a quality mode).
-    #[arg(long, value_parser = settings::parse_ratio)]
+    #[arg(long, value_parser = parse_ratio)]
     pub scale: Option<f32>,
     /// Frame-rate target: the budget line of the HUD and dynamic resolution's goal.
     #[arg(long, default_value_t = 60.0)]

@@ -104,27 +104,6 @@ impl FromStr for CompareMode {
     }
 }
 
-/// A `WxH` size argument.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Size(pub [u32; 2]);
-
-impl FromStr for Size {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let parse = |v: &str| v.trim().parse::<u32>().ok().filter(|&n| n > 0);
-        match s.split_once(['x', 'X']).map(|(w, h)| (parse(w), parse(h))) {
-            Some((Some(w), Some(h))) => Ok(Size([w, h])),
-            _ => Err(format!("{s:?} is not a size: use WxH with positive integers, e.g. 960x540")),
-        }
-    }
-}
-
-/// Parses a display/render ratio and checks it is in [1, 4].
-pub fn parse_ratio(s: &str) -> Result<f32, String> {
-    let r: f32 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
-    if (1.0..=4.0).contains(&r) { Ok(r) } else { Err(format!("scale {r} is outside [1, 4]")) }
-}
-
 /// The shapes of synthetic GPU load the panel offers (the viewer adds the load to each frame,
 /// standing in for the rest of a game's frame, so the controller has something to react to).
 /// `--load` takes any of the monitor's profiles, a trace file included.
@@ -317,13 +296,5 @@ mod tests {
         let trace = LoadProfile::Trace { ms: vec![1.0, 3.0] };
         assert_eq!(LoadKind::Trace.profile(5.0, Some(&trace)), Some(trace.clone()));
         assert_eq!(load_ms_at(Some(&trace), 3), 3.0);
-    }
-
-    #[test]
-    fn sizes_and_ratios_are_checked() {
-        assert_eq!("960x540".parse::<Size>().unwrap(), Size([960, 540]));
-        assert!("960".parse::<Size>().is_err() && "0x5".parse::<Size>().is_err());
-        assert_eq!(parse_ratio("1.5"), Ok(1.5));
-        assert!(parse_ratio("5").is_err());
     }
 }

@@ -216,7 +216,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         None => println!("FMA peak not measured"),
     }
     println!(
-        "{:<10} {:>9} {:>9} {:>9} {} {:>8} {:>6} {:>8}",
+        "{:<10} {:>9} {:>9} {:>9} {} {:>8} {:>6} {:>8} {:>9}",
         "rung",
         "frame ms",
         "p95 ms",
@@ -224,13 +224,14 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         PASS_NAMES.map(|n| format!("{n:>9}")).join(" "),
         "GFLOP/s",
         "%peak",
-        "vs taau"
+        "vs taau",
+        "wall/taau"
     );
-    let taau_ms = rungs.iter().find(|r| r.rung == "taau").map(|r| r.frame_ms);
+    let taau = rungs.iter().find(|r| r.rung == "taau").map(|r| (r.frame_ms, r.wall_ms));
     for r in &rungs {
         let per_pass: Vec<String> = PASS_NAMES.iter().map(|n| format!("{:>9.3}", r.passes[n])).collect();
         println!(
-            "{:<10} {:>9.3} {:>9.3} {:>9.3} {} {:>8.1} {:>6.1} {:>8.2}",
+            "{:<10} {:>9.3} {:>9.3} {:>9.3} {} {:>8.1} {:>6.1} {:>8.2} {:>9.2}",
             r.rung,
             r.frame_ms,
             r.frame_ms_p95,
@@ -238,7 +239,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             per_pass.join(" "),
             r.gflops,
             100.0 * r.peak_fraction,
-            taau_ms.map_or(f64::NAN, |t| r.frame_ms / t)
+            taau.map_or(f64::NAN, |(t, _)| r.frame_ms / t),
+            taau.map_or(f64::NAN, |(_, w)| r.wall_ms / w)
         );
     }
     if let (true, Some(model)) = (args.layers, &model) {

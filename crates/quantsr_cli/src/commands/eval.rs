@@ -201,7 +201,9 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         println!(
             "target {:.2} ms ({} fps), load {}; in-target: frames after warm-up within the target \
              (for auto, frames no controller could foresee left out); best: frames on the best \
-             feasible rung, from measured median costs (the auto run's own for the rungs it used)",
+             feasible rung (no better than the best that fits that frame, no worse than the best \
+             that fitted through the hysteresis window), from measured median costs (the auto \
+             run's own for the rungs it used)",
             target_ms,
             args.control.target_fps(),
             args.control.load_name()
