@@ -144,7 +144,7 @@ pub enum SwitchReason {
     OverBudget,
     /// A better rung has fitted for `step_up_after_frames` observations.
     Headroom,
-    /// A better rung run for `probe_frames` frames to measure it.
+    /// A better rung run for `settle_frames + 1` frames to measure it.
     Probe,
     /// Back from a probe.
     ProbeReturn,
@@ -343,10 +343,10 @@ struct Pending {
 ///   measurement*. Observations of frames from before the last switch do not count.
 /// * **Probes.** A better rung that was never measured, or whose last measurement is older
 ///   than `stale_after_frames`, is run for `settle_frames + 1` frames (reason `probe`, then
-///   `probe-return`), so that one settled frame measures it — but only when its prediction is within the keep threshold
-///   `budget · (1 − margin/2)`, at most once per `probe_interval_frames`, never within
-///   `min_frames_between_switches` of a switch, and one rung at a time from the bottom of the
-///   ladder up (each probe's prediction is scaled from a near, measured neighbour). A probe
+///   `probe-return`), so that one settled frame measures it — but only when its prediction
+///   is within the keep threshold `budget · (1 − margin/2)`, at most once per
+///   `probe_interval_frames`, never within `min_frames_between_switches` of a switch, and one
+///   rung at a time from the bottom of the ladder up (each probe's prediction is scaled from a near, measured neighbour). A probe
 ///   therefore overruns the budget only when the rung costs more than predicted by more than
 ///   `margin/2 · budget`. (The keep threshold rather than the fit threshold, so that a prior
 ///   that is somewhat pessimistic about a rung never measured does not hide it for ever.)
