@@ -206,6 +206,9 @@ impl SequenceRunner {
                 if let Method::Neural(Some(rung)) = method {
                     upscaler.set_rung(rung)?;
                 }
+                // The best rung unsharpened, but TAAU at its own best when the controller
+                // falls back to it.
+                upscaler.set_taau_sharpness(Some(DEFAULT_SHARPNESS));
                 Engine::Temporal(Box::new(upscaler))
             }
         };
@@ -247,9 +250,14 @@ impl SequenceRunner {
         })
     }
 
-    /// Sets the sharpening strength of the temporal method (0 disables it).
+    /// Sets the sharpening strength of the temporal method, on every rung (0 disables it).
+    /// Without it each method uses its [`default_sharpness`](Method::default_sharpness), and
+    /// the neural method's `taau` rung the `taau` method's.
     pub fn with_sharpness(mut self, sharpness: f32) -> Self {
         self.sharpness = sharpness;
+        if let Engine::Temporal(u) = &mut self.engine {
+            u.set_taau_sharpness(None);
+        }
         self
     }
 

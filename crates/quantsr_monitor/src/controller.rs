@@ -41,7 +41,7 @@ pub struct ControllerSettings {
     pub probe_interval_frames: u64,
     /// Frames after each rung switch whose timings are not trusted: they teach the cost
     /// model nothing and do not count as an overrun (telemetry still records them). A probe
-    /// runs `settle_frames + 1` frames, so it measures one settled frame. Default 1: on CPU
+    /// runs `settle_frames + 2` frames, so it measures two settled frames. Default 1: on CPU
     /// devices the first frame after a switch often runs 20–60 % slow (code and caches
     /// cold), and one slow probe sample would stand as the rung's estimate until stale.
     pub settle_frames: u64,
@@ -144,7 +144,7 @@ pub enum SwitchReason {
     OverBudget,
     /// A better rung has fitted for `step_up_after_frames` observations.
     Headroom,
-    /// A better rung run for `settle_frames + 1` frames to measure it.
+    /// A better rung run for `settle_frames + 2` frames to measure it.
     Probe,
     /// Back from a probe.
     ProbeReturn,
@@ -275,15 +275,20 @@ struct CostEstimate {
     recent: VecDeque<f64>,
     smoothed: Option<f64>,
     last_frame: Option<u64>,
+    /// Samples since the controller last switched to this rung: until one arrives, the old
+    /// estimate says nothing about the device's speed now.
+    since_switch: u64,
 }
 
 impl CostEstimate {
     fn add(&mut self, ms: f64, frame: u64, stale_after: u64) {
-        // Never measured here (at most seeded), or stale: start over from this sample.
-        if self.last_frame.is_none_or(|last| frame > last.saturating_add(stale_after)) {
+        // Never measured here (at most seeded), stale, or the first sample since the controller
+        // came back to this rung: start over from this sample.
+        if self.since_switch == 0 || self.last_frame.is_none_or(|last| frame > last.saturating_add(stale_after)) {
             self.recent.clear();
             self.smoothed = None;
         }
+        self.since_switch += 1;
         self.recent.push_back(ms);
         if self.recent.len() > COST_WINDOW {
             self.recent.pop_front();
@@ -342,8 +347,8 @@ struct Pending {
 ///   switch) the controller steps up to the best rung that fits *and has a fresh
 ///   measurement*. Observations of frames from before the last switch do not count.
 /// * **Probes.** A better rung that was never measured, or whose last measurement is older
-///   than `stale_after_frames`, is run for `settle_frames + 1` frames (reason `probe`, then
-///   `probe-return`), so that one settled frame measures it — but only when its prediction
+///   than `stale_after_frames`, is run for `settle_frames + 2` frames (reason `probe`, then
+///   `probe-return`), so that two settled frames measure it — but only when its prediction
 ///   is within the keep threshold `budget · (1 − margin/2)`, at most once per
 ///   `probe_interval_frames`, never within `min_frames_between_switches` of a switch, and one
 ///   rung at a time from the bottom of the ladder up (each probe's prediction is scaled from a near, measured neighbour). A probe
@@ -366,11 +371,25 @@ struct Pending {
 ///
 /// Per rung: the median of its last 5 valid samples, smoothed by an EWMA (α = 0.3). The
 /// median makes one outlier frame (a hitch, a late timestamp) move nothing; the EWMA smooths
-/// the median's steps. The first sample initialises the estimate (replacing a
-/// [`seed_cost`](Controller::seed_cost)), and a sample arriving after the estimate went
-/// stale restarts it. A rung never measured is predicted from the
-/// measured rung nearest to it in the prior relative-cost table, scaled by the ratio of
-/// their priors. Reaction never waits for the model: step-down compares the raw sample.
+/// the median's steps. Each time the controller moves to a rung, its next sample starts its
+/// estimate afresh (an estimate from minutes ago says nothing about now).
+///
+/// A rung's cost is modelled as `prior · relative · speed`: its prior (the upscaler's
+/// start-up timing, or [`Rung::default_relative_cost`]), a relative cost learned for that
+/// rung, and one device speed shared by all rungs. The first rung measured sets the speed.
+/// The first 5 samples after a step *up* (which follows sustained headroom, so the device
+/// was steady) teach the rung's relative cost while the speed is still the one the previous
+/// rung showed; a probe's 2 samples do too, but move a relative cost already known only
+/// halfway (geometric mean), as one probe can land in a slow phase. Afterwards the rung in use tracks the speed; a
+/// step *down* may come from the device slowing, so the new rung's samples go to the speed
+/// at once. A rung never measured borrows the relative cost of the measured rung nearest to
+/// it in prior. The rung in use is predicted by its own estimate; every other rung by the
+/// model, so when the device slows or recovers (CPU devices drift by 25–50 % within a run,
+/// GPUs change clocks) every rung's prediction follows the rung in use, and a rung measured
+/// during a slow phase is not kept out after it. A [`seed_cost`](Controller::seed_cost)
+/// stands in for the rung's estimate, and sets its relative cost when the first real
+/// sample sets the speed. Reaction never waits for the model: step-down compares the raw
+/// sample.
 ///
 /// NaN, infinite or negative timings are ignored (counted in
 /// [`ControllerStats::invalid_timings`]); a missing timing teaches nothing and neither
@@ -399,6 +418,16 @@ pub struct Controller {
     allowed: [bool; RUNGS],
     prior: [f64; RUNGS],
     costs: [CostEstimate; RUNGS],
+    /// Each rung's cost relative to its prior, learned from the samples taken right after
+    /// switching to it, while the device speed is known from the rung before.
+    relative: [f64; RUNGS],
+    /// Samples of each rung still to learn its relative cost from.
+    learning: [u64; RUNGS],
+    /// For a rung being probed: its relative cost before the probe, which the probe's few
+    /// samples move only halfway (in log) from.
+    probed_from: [Option<f64>; RUNGS],
+    /// The device's speed now: milliseconds per unit of prior cost, from the rung in use.
+    speed: Option<f64>,
     /// The rung the controller has settled on (a probe returns to it).
     home: Option<Rung>,
     /// The rung being probed and the probe's frames still to run after the last decided one.
@@ -426,6 +455,10 @@ impl Controller {
             allowed: [false; RUNGS],
             prior: Rung::ALL.map(Rung::default_relative_cost),
             costs: Default::default(),
+            relative: [1.0; RUNGS],
+            learning: [0; RUNGS],
+            probed_from: [None; RUNGS],
+            speed: None,
             home: None,
             probe: None,
             last: None,
@@ -510,6 +543,10 @@ impl Controller {
         c.recent.push_back(ms);
         c.smoothed = Some(ms);
         c.last_frame = None;
+        c.since_switch = 0;
+        if let Some(speed) = self.speed {
+            self.relative[rung.index()] = ms / (self.prior[rung.index()] * speed);
+        }
     }
 
     /// The cost estimate of `rung` from its own samples (or its seed), in milliseconds;
@@ -518,18 +555,42 @@ impl Controller {
         self.costs[rung.index()].smoothed
     }
 
-    /// The predicted cost of `rung` in milliseconds: its estimate, or for a rung never
-    /// measured, a prior scaled from a measured one; `None` before anything was measured.
+    /// The predicted cost of `rung` in milliseconds: for the rung in use, its own estimate;
+    /// for the others, their prior times their learned relative cost times the device speed
+    /// the rung in use shows now; `None` before anything was measured.
     pub fn predicted_cost(&self, rung: Rung) -> Option<f64> {
-        if let Some(s) = self.costs[rung.index()].smoothed {
+        let i = rung.index();
+        let c = &self.costs[i];
+        if self.home == Some(rung) && c.since_switch > 0 {
+            return c.smoothed;
+        }
+        if let Some(speed) = self.speed {
+            return Some(self.prior[i] * self.relative_cost(rung) * speed);
+        }
+        if let Some(s) = c.smoothed {
             return Some(s);
         }
-        let p = self.prior[rung.index()];
+        let p = self.prior[i];
         Rung::ALL
             .into_iter()
             .filter_map(|m| self.costs[m.index()].smoothed.map(|s| (m, s)))
             .min_by(|a, b| self.prior_distance(a.0, p).total_cmp(&self.prior_distance(b.0, p)))
             .map(|(m, s)| s * p / self.prior[m.index()])
+    }
+
+    /// The relative cost of `rung`: learned, or for a rung never measured, that of the
+    /// measured rung nearest to it in prior cost (priors are off by similar factors for
+    /// similar rungs: the default ones for all neural rungs on lavapipe).
+    fn relative_cost(&self, rung: Rung) -> f64 {
+        if self.costs[rung.index()].smoothed.is_some() {
+            return self.relative[rung.index()];
+        }
+        let p = self.prior[rung.index()];
+        Rung::ALL
+            .into_iter()
+            .filter(|m| self.costs[m.index()].smoothed.is_some())
+            .min_by(|&a, &b| self.prior_distance(a, p).total_cmp(&self.prior_distance(b, p)))
+            .map_or(1.0, |m| self.relative[m.index()])
     }
 
     fn prior_distance(&self, m: Rung, p: f64) -> f64 {
@@ -603,7 +664,7 @@ impl Controller {
         let probe = self.probe.take();
         if let Some(fixed) = self.settings.fixed {
             self.overrun = false;
-            self.switch_to(fixed, frame);
+            self.switch_to(fixed, frame, SwitchReason::Fixed);
             return (fixed, Some(SwitchReason::Fixed));
         }
         let Some(home) = self.home else {
@@ -613,13 +674,13 @@ impl Controller {
         };
         if !self.allowed[home.index()] {
             let to = self.best_fitting(budget, |_| true).unwrap_or_else(|| self.cheapest_allowed());
-            self.switch_to(to, frame);
+            self.switch_to(to, frame, SwitchReason::Unavailable);
             return (to, Some(SwitchReason::Unavailable));
         }
         let hitch = std::mem::take(&mut self.hitch);
         let overrun = std::mem::take(&mut self.overrun);
         if overrun && let Some(to) = self.step_down_target(home, budget) {
-            self.switch_to(to, frame);
+            self.switch_to(to, frame, SwitchReason::OverBudget);
             if hitch {
                 // A hitch is not a load change: the way back needs only the settling time.
                 let s = &self.settings;
@@ -641,7 +702,7 @@ impl Controller {
             let up = self
                 .best_fitting(self.headroom_budget_ms(), |r| self.rank[r.index()] < home_rank && self.fresh(r, frame));
             if let Some(to) = up {
-                self.switch_to(to, frame);
+                self.switch_to(to, frame, SwitchReason::Headroom);
                 return (to, Some(SwitchReason::Headroom));
             }
         }
@@ -650,22 +711,81 @@ impl Controller {
             && probe_due
             && let Some(to) = self.probe_candidate(home, budget, frame)
         {
-            self.probe = Some((to, s.settle_frames));
+            self.probe = Some((to, s.settle_frames + 1));
             self.last_probe_frame = Some(frame);
+            self.start_probe(to);
             self.stats.probes += 1;
             return (to, Some(SwitchReason::Probe));
         }
         (home, None)
     }
 
-    fn switch_to(&mut self, to: Rung, frame: u64) {
+    fn switch_to(&mut self, to: Rung, frame: u64, why: SwitchReason) {
         if self.home != Some(to) {
             if self.home.is_some() {
                 self.stats.switches += 1;
             }
+            // A step up follows sustained headroom: the device was steady, so the new rung's
+            // first samples measure its relative cost. Any other switch may come from the
+            // device slowing down: the new rung's samples then measure the device's speed.
+            self.start_measuring(to, why == SwitchReason::Headroom);
             self.home = Some(to);
             self.last_switch_frame = Some(frame);
             self.headroom_streak = 0;
+        }
+    }
+
+    /// The controller moves to `r` (for good or for a probe): its next samples start its
+    /// estimate afresh. With `learn` (or when `r` was never measured), while the device speed
+    /// is still known from the rung before, they teach its relative cost.
+    fn start_measuring(&mut self, r: Rung, learn: bool) {
+        let i = r.index();
+        let c = &mut self.costs[i];
+        self.learning[i] = if learn || c.smoothed.is_none() { COST_WINDOW as u64 } else { 0 };
+        self.probed_from[i] = None;
+        c.since_switch = 0;
+    }
+
+    /// Starts a probe of `r`: like [`start_measuring`](Self::start_measuring), but two
+    /// samples are little evidence against a relative cost already known (on CPU devices a
+    /// probe often lands in a slow phase the rung in use did not show), so they move it
+    /// halfway.
+    fn start_probe(&mut self, r: Rung) {
+        let measured = self.costs[r.index()].smoothed.is_some();
+        self.start_measuring(r, true);
+        if measured {
+            self.probed_from[r.index()] = Some(self.relative[r.index()]);
+        }
+    }
+
+    /// Folds the new estimate of `r` into the cost model: the first rung ever measured sets
+    /// the device speed (and the scale of seeded costs); a rung being learned, or measured
+    /// while not in use, updates its relative cost; the rung in use then tracks the speed.
+    fn learn(&mut self, r: Rung) {
+        let i = r.index();
+        let Some(ms) = self.costs[i].smoothed else { return };
+        let unit = self.prior[i];
+        match self.speed {
+            None => {
+                let speed = ms / (unit * self.relative[i]);
+                self.speed = Some(speed);
+                for (j, c) in self.costs.iter().enumerate() {
+                    if j != i
+                        && let Some(seed) = c.smoothed
+                    {
+                        self.relative[j] = seed / (self.prior[j] * speed);
+                    }
+                }
+            }
+            Some(speed) if self.learning[i] > 0 || self.home != Some(r) => {
+                let measured = ms / (unit * speed);
+                self.relative[i] = match self.probed_from[i] {
+                    Some(before) => (before * measured).sqrt(),
+                    None => measured,
+                };
+                self.learning[i] = self.learning[i].saturating_sub(1);
+            }
+            Some(_) => self.speed = Some(ms / (unit * self.relative[i])),
         }
     }
 
@@ -816,6 +936,7 @@ impl Controller {
             && !settling
         {
             self.costs[obs.rung_used.index()].add(u, frame, self.settings.stale_after_frames);
+            self.learn(obs.rung_used);
         }
         if self.newest_observed.is_none_or(|n| frame > n) {
             self.newest_observed = Some(frame);

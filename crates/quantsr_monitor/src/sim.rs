@@ -183,21 +183,25 @@ pub fn simulate(
     Ok(SimReport { frames, telemetry, metrics })
 }
 
-/// The figures of a run recorded on a real device (its telemetry, frame order), judged as a
-/// simulated run would be: `cost(rung)` is each rung's true cost (e.g. the median of a run
-/// fixed on that rung), `latency_frames` how late timings reached the controller. A record
-/// whose timings never arrived counts at its rung's cost and the previous frame's load.
+/// The figures of a run recorded on a real device (its telemetry, one record per frame in
+/// frame order), judged as a simulated run would be: `cost(rung, i)` is each rung's true cost
+/// at the `i`-th record (e.g. the median of a run fixed on that rung, times
+/// [`device_speed`]), `latency_frames` how late timings reached the controller. A record
+/// whose timings never arrived counts at its rung's cost and the previous frame's load. A
+/// frame that ran on the cheapest allowed rung and still overran the target is infeasible
+/// by measurement: no rung could have held it.
 pub fn assess(
     settings: &ControllerSettings,
     records: &[TelemetryRecord],
-    cost: impl Fn(Rung) -> f64,
+    cost: impl Fn(Rung, u64) -> f64,
     warmup_frames: u64,
     latency_frames: u64,
 ) -> SimMetrics {
     let mut load = 0.0;
     let mut frames: Vec<SimFrame> = records
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             load = r.load_ms.unwrap_or(load);
             SimFrame {
                 frame: r.frame,
@@ -205,7 +209,7 @@ pub fn assess(
                 reason: r.reason,
                 predicted_ms: r.predicted_ms,
                 budget_ms: r.budget_ms.unwrap_or(f64::NAN),
-                upscaler_ms: r.upscaler_ms.unwrap_or_else(|| cost(r.rung)),
+                upscaler_ms: r.upscaler_ms.unwrap_or_else(|| cost(r.rung, i as u64)),
                 load_ms: load,
                 best_feasible: r.rung,
                 best_now: r.rung,
@@ -221,9 +225,49 @@ pub fn assess(
         warmup_frames,
         ..Scenario::new(Vec::new())
     };
-    let cost = |r: Rung, _| cost(r);
     label(settings, &scenario, &cost, &mut frames);
+    let target = settings.target_frame_ms;
+    for (i, fr) in frames.iter_mut().enumerate() {
+        let cheapest =
+            settings.allowed.iter().copied().min_by(|&a, &b| cost(a, i as u64).total_cmp(&cost(b, i as u64)));
+        if cheapest == Some(fr.rung) && fr.frame_ms() > target {
+            fr.infeasible = true;
+        }
+    }
     measure(settings, &scenario, &frames)
+}
+
+/// Frames on each side of a record that [`device_speed`] takes its median over.
+pub const SPEED_HALF_WINDOW: usize = 4;
+
+/// How fast the device ran at each record of a real run, relative to `reference(rung)` (each
+/// rung's cost in some other run, e.g. the median of a run fixed on it): the median, over
+/// the records within [`SPEED_HALF_WINDOW`] on either side, of each frame's measured upscaler
+/// time divided by its rung's reference. Frames at a switch and the one after it (slow on
+/// CPU devices for reasons that pass) are left out; 1 where a window has no sample. On a
+/// CPU device the same rung's cost drifts by 25–50 % within and between runs: judging a run
+/// by constant costs would count a controller that follows the device as wrong.
+pub fn device_speed(records: &[TelemetryRecord], reference: impl Fn(Rung) -> f64) -> Vec<f64> {
+    let ratio: Vec<Option<f64>> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let switched = r.reason.is_some() || (i > 0 && records[i - 1].reason.is_some());
+            let reference = reference(r.rung);
+            r.upscaler_ms.filter(|_| !switched && reference.is_finite() && reference > 0.0).map(|ms| ms / reference)
+        })
+        .collect();
+    (0..records.len())
+        .map(|i| {
+            let window = i.saturating_sub(SPEED_HALF_WINDOW)..(i + SPEED_HALF_WINDOW + 1).min(records.len());
+            let mut v: Vec<f64> = ratio[window].iter().flatten().copied().filter(|x| x.is_finite()).collect();
+            if v.is_empty() {
+                return 1.0;
+            }
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        })
+        .collect()
 }
 
 /// Fills in the ground truth of each frame: best feasible rung, unforeseeable, near a change.

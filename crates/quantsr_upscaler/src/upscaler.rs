@@ -233,6 +233,7 @@ pub struct Upscaler {
     rung: Rung,
     /// The precision controller and its book of frames in flight, when automatic control is on.
     monitor: Option<FrameMonitor>,
+    taau_sharpness: Option<f32>,
     /// Forced timing source (completion times even where timestamps exist).
     timing_override: Option<TimingSource>,
 }
@@ -363,6 +364,7 @@ impl Upscaler {
             unavailable,
             rung,
             monitor: None,
+            taau_sharpness: None,
             timing_override: None,
         };
         upscaler.warm_up()?;
@@ -466,6 +468,14 @@ impl Upscaler {
     /// Turns automatic precision off; the rung stays as it is until [`set_rung`](Self::set_rung).
     pub fn disable_controller(&mut self) {
         self.monitor = None;
+    }
+
+    /// Sharpening for the frames the `taau` rung upscales, in place of the frame's
+    /// [`DispatchInputs::sharpness`] (`None`: the frame's). The neural rungs are best
+    /// unsharpened, while TAAU's reprojected history is soft and is best at 0.5: with both
+    /// set, a controller that falls back to `taau` under load keeps TAAU at its best.
+    pub fn set_taau_sharpness(&mut self, sharpness: Option<f32>) {
+        self.taau_sharpness = sharpness;
     }
 
     /// The precision controller, when automatic precision is on.
@@ -780,25 +790,6 @@ impl Upscaler {
             Some(Exposure::Value(v)) => (if v.is_finite() && v > 0.0 { v } else { 1.0 }, 0),
             Some(Exposure::Texture(_)) => (1.0, 1),
         };
-        let uniforms = FrameUniforms {
-            render_size: inputs.render_size,
-            display_size: self.desc.display_size,
-            prev_render_size: self.prev_render_size,
-            frame_index: self.frame_index as u32,
-            reset: u32::from(reset),
-            jitter: inputs.jitter,
-            motion_scale: inputs.motion_vector_scale,
-            exposure,
-            use_exposure_texture,
-            sharpness: inputs.sharpness.filter(|s| s.is_finite()).unwrap_or(0.0).clamp(0.0, 1.0),
-            debug_view: inputs.debug_view.code(),
-            depth_inverted: u32::from(self.desc.flags.depth_inverted),
-            has_reactive: u32::from(inputs.reactive.is_some()),
-            hdr: u32::from(self.desc.flags.hdr),
-            pad: 0,
-        };
-        self.ctx.queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
-
         // The previous dispatch's encoder has been submitted by now (see above): its timings
         // can be mapped, and whatever finished meanwhile harvested, without waiting.
         self.poll_timings();
@@ -812,6 +803,29 @@ impl Upscaler {
         if let Some(m) = &mut self.monitor {
             m.dispatched(self.frame_index, self.rung);
         }
+        let sharpness = match self.taau_sharpness {
+            Some(s) if self.rung == Rung::Taau => Some(s),
+            _ => inputs.sharpness,
+        };
+        let uniforms = FrameUniforms {
+            render_size: inputs.render_size,
+            display_size: self.desc.display_size,
+            prev_render_size: self.prev_render_size,
+            frame_index: self.frame_index as u32,
+            reset: u32::from(reset),
+            jitter: inputs.jitter,
+            motion_scale: inputs.motion_vector_scale,
+            exposure,
+            use_exposure_texture,
+            sharpness: sharpness.filter(|s| s.is_finite()).unwrap_or(0.0).clamp(0.0, 1.0),
+            debug_view: inputs.debug_view.code(),
+            depth_inverted: u32::from(self.desc.flags.depth_inverted),
+            has_reactive: u32::from(inputs.reactive.is_some()),
+            hdr: u32::from(self.desc.flags.hdr),
+            pad: 0,
+        };
+        self.ctx.queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
+
         let parity = (self.frame_index % 2) as usize;
         self.prepare_bindings(inputs, parity);
         let b = self.bind_cache.last().expect("bindings were just prepared");

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use anyhow::bail;
 use quantsr_eval::{Method, SequenceRunner};
-use quantsr_monitor::sim::{SimMetrics, assess};
+use quantsr_monitor::sim::{SimMetrics, assess, device_speed};
 use quantsr_monitor::{ControllerSettings, LoadProfile, Rung, TelemetryRecord};
 use quantsr_upscaler::{Precision, TimingSource};
 use serde::Serialize;
@@ -195,13 +195,20 @@ pub fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
     Some(v[v.len() / 2])
 }
 
-/// The controller figures of an automatic run (DESIGN §5, issue bar): judged with each
-/// rung's cost taken as `costs` (e.g. the median of a run fixed on that rung).
+/// The controller figures of an automatic run (DESIGN §5, issue bar), judged with each
+/// rung's cost taken as `costs` (e.g. the median of a run fixed on that rung): `.0` with those
+/// costs scaled at each frame by the speed the device showed around it in this run
+/// ([`device_speed`]), `.1` with the costs as they are.
 pub fn assess_run(
     settings: &ControllerSettings,
     records: &[TelemetryRecord],
     costs: &BTreeMap<String, f64>,
-) -> SimMetrics {
+) -> (SimMetrics, SimMetrics) {
     let cost = |r: Rung| costs.get(r.name()).copied().unwrap_or(f64::INFINITY);
-    assess(settings, records, cost, WARMUP_FRAMES, LATENCY_FRAMES)
+    let speed = device_speed(records, cost);
+    let at_speed = |r: Rung, i: u64| cost(r) * speed.get(i as usize).copied().unwrap_or(1.0);
+    (
+        assess(settings, records, at_speed, WARMUP_FRAMES, LATENCY_FRAMES),
+        assess(settings, records, |r, _| cost(r), WARMUP_FRAMES, LATENCY_FRAMES),
+    )
 }

@@ -57,12 +57,18 @@ struct ControlResult {
     #[serde(flatten)]
     summary: ControlSummary,
     /// Only for `auto`: % of frames after warm-up within the target, leaving out frames no
-    /// controller could foresee (the load jumped and its measurement had not arrived).
+    /// controller could foresee (the load or the device's speed jumped and its measurement
+    /// had not arrived) and frames that overran on the cheapest rung.
     within_budget_pct: Option<f64>,
-    /// Only for `auto`: % of frames on the best feasible rung (from the fixed runs' costs).
+    /// Only for `auto`: % of frames on the best feasible rung (from the fixed runs' costs,
+    /// scaled by the device speed this run showed around each frame).
     best_feasible_pct: Option<f64>,
     /// Only for `auto`: rung changes per 30 frames away from load changes.
     steady_switches_per_30: Option<f64>,
+    /// Only for `auto`: `within_budget_pct` with the fixed runs' costs taken as constant.
+    within_budget_constant_costs_pct: Option<f64>,
+    /// Only for `auto`: `best_feasible_pct` with the fixed runs' costs taken as constant.
+    best_feasible_constant_costs_pct: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -113,8 +119,10 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let mut results = Vec::new();
     let mut last_frames = Vec::new();
     for method in methods {
-        let mut runner = SequenceRunner::new(&ctx, &reader, method)?
-            .with_sharpness(args.sharpness.unwrap_or(method.default_sharpness()));
+        let mut runner = SequenceRunner::new(&ctx, &reader, method)?;
+        if let Some(s) = args.sharpness {
+            runner = runner.with_sharpness(s);
+        }
         let temporal = matches!(method, Method::Taau | Method::Neural(_));
         if controlled && temporal {
             args.control.apply(&mut runner, method, reader.frame_count() as u64)?;
@@ -200,14 +208,26 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     if controlled {
         println!(
             "target {:.2} ms ({} fps), load {}; in-target: frames after warm-up within the target \
-             (for auto, frames no controller could foresee left out); best: frames on the best \
-             feasible rung (no better than the best that fits that frame, no worse than the best \
-             that fitted through the hysteresis window), from measured median costs (the auto \
-             run's own for the rungs it used)",
+             (for auto, frames no controller could foresee, and frames that overran on the \
+             cheapest rung, left out); best: frames on the best feasible rung (no better than the \
+             best that fits that frame, no worse than the best that fitted through the hysteresis \
+             window), from the fixed runs' median costs scaled by the device speed the auto run \
+             showed around each frame",
             target_ms,
             args.control.target_fps(),
             args.control.load_name()
         );
+        for r in &results {
+            if let Some(c) = &r.control
+                && let (Some(within), Some(best)) =
+                    (c.within_budget_constant_costs_pct, c.best_feasible_constant_costs_pct)
+            {
+                println!(
+                    "{} judged with the fixed runs' costs as constant: in-target {within:.1}%, best {best:.1}%",
+                    r.method
+                );
+            }
+        }
     }
     if let Some(path) = &args.crops {
         write_crops(path, &last_frames)?;
@@ -221,9 +241,6 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
-
-/// Samples of a rung an automatic run needs for its own median to judge it by.
-const MIN_OWN_SAMPLES: usize = 10;
 
 /// Writes one controlled run's telemetry as `DIR/NAME.csv` and its plot as `DIR/NAME.png`.
 fn write_run_telemetry(
@@ -245,7 +262,8 @@ fn write_run_telemetry(
 
 /// Fills in each temporal run's controller figures. Rung costs for judging the automatic
 /// runs are the median upscaler times of the runs fixed on each rung (or, for a rung never
-/// run fixed, the automatic runs' own samples of it).
+/// run fixed, the automatic run's own samples of it), scaled by the device's speed in the
+/// automatic run.
 fn add_control_results(
     results: &mut [MethodResult],
     runs: &[Option<(Vec<TelemetryRecord>, ControllerSettings, &'static str)>],
@@ -262,16 +280,15 @@ fn add_control_results(
     for (result, run) in results.iter_mut().zip(runs) {
         let Some((records, settings, timing)) = run else { continue };
         let summary = ControlSummary::new(records, target_ms, timing);
-        // An automatic run is judged with the costs it measured itself for the rungs it used
-        // often enough (costs drift by ~10% between runs on a CPU device), the fixed runs'
-        // for the others.
+        // The fixed runs give each rung's cost relative to the others; the automatic run's
+        // own samples give the device's speed at each frame (costs drift by 25–50 % within and
+        // between runs on a CPU device). Its own medians are not used as costs: a rung it
+        // ran only while the device was slow would be judged by that slow phase throughout.
         let auto = settings.fixed.is_none().then(|| {
             let mut costs = fixed_costs.clone();
             for rung in quantsr_monitor::Rung::ALL {
-                let samples: Vec<f64> =
-                    records.iter().filter(|r| r.rung == rung).filter_map(|r| r.upscaler_ms).collect();
-                if samples.len() >= MIN_OWN_SAMPLES
-                    && let Some(m) = median(samples.into_iter())
+                if !costs.contains_key(rung.name())
+                    && let Some(m) = median(records.iter().filter(|r| r.rung == rung).filter_map(|r| r.upscaler_ms))
                 {
                     costs.insert(rung.name().to_owned(), m);
                 }
@@ -280,9 +297,11 @@ fn add_control_results(
         });
         result.control = Some(ControlResult {
             summary,
-            within_budget_pct: auto.map(|m| m.within_budget_pct),
-            best_feasible_pct: auto.map(|m| m.best_feasible_pct),
-            steady_switches_per_30: auto.map(|m| m.steady_switches_per_30),
+            within_budget_pct: auto.map(|m| m.0.within_budget_pct),
+            best_feasible_pct: auto.map(|m| m.0.best_feasible_pct),
+            steady_switches_per_30: auto.map(|m| m.0.steady_switches_per_30),
+            within_budget_constant_costs_pct: auto.map(|m| m.1.within_budget_pct),
+            best_feasible_constant_costs_pct: auto.map(|m| m.1.best_feasible_pct),
         });
     }
 }

@@ -95,8 +95,10 @@ pub fn run(args: &UpscaleArgs) -> anyhow::Result<()> {
         Some(p) => args.method.with_precision(p.fixed()),
         None => args.method,
     };
-    let mut runner = SequenceRunner::new(&ctx, &reader, method)?
-        .with_sharpness(args.sharpness.unwrap_or(method.default_sharpness()));
+    let mut runner = SequenceRunner::new(&ctx, &reader, method)?;
+    if let Some(s) = args.sharpness {
+        runner = runner.with_sharpness(s);
+    }
     if controlled {
         args.control.apply(&mut runner, method, reader.frame_count() as u64)?;
     }
