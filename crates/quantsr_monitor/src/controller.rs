@@ -380,9 +380,9 @@ struct Pending {
 /// The first 5 samples after a step *up* (which follows sustained headroom, so the device
 /// was steady) teach the rung's relative cost while the speed is still the one the previous
 /// rung showed; a probe's 2 samples do too, but move a relative cost already known only
-/// halfway (geometric mean), as one probe can land in a slow phase. Afterwards the rung in use tracks the speed; a
-/// step *down* may come from the device slowing, so the new rung's samples go to the speed
-/// at once. A rung never measured borrows the relative cost of the measured rung nearest to
+/// halfway (geometric mean), as one probe can land in a slow phase. Afterwards the rung in
+/// use tracks the speed; a step *down* may come from the device slowing, so the new rung's
+/// samples go to the speed at once. A rung never measured borrows the relative cost of the measured rung nearest to
 /// it in prior. The rung in use is predicted by its own estimate; every other rung by the
 /// model, so when the device slows or recovers (CPU devices drift by 25–50 % within a run,
 /// GPUs change clocks) every rung's prediction follows the rung in use, and a rung measured
