@@ -8,8 +8,10 @@ use glam::{Affine2, Mat4, Quat, Vec2, Vec3, Vec4};
 use crate::texture::{self, TextureImage, hash2};
 use crate::{AlphaMode, CameraPath, Keyframe, Material, Mesh, Object, Scene, SceneError};
 
+mod yard;
+
 /// Name and one-line description of every built-in scene, in `--list` order.
-pub const BUILTIN_SCENES: [(&str, &str); 8] = [
+pub const BUILTIN_SCENES: [(&str, &str); 9] = [
     ("interior", "textured room under a camera dolly: fine texture detail and mip bias"),
     ("thin", "fences, wires, a grate and alpha-tested foliage: sub-pixel features and ghosting"),
     ("fast_objects", "objects crossing a detailed background fast: disocclusion and trails"),
@@ -18,10 +20,17 @@ pub const BUILTIN_SCENES: [(&str, &str); 8] = [
     ("cut_rotation", "a camera cut and then a fast rotation: reset and history rejection"),
     ("particles", "alpha-blended smoke with the reactive mask and a scrolling screen the motion vectors miss"),
     ("level", "a mixed game level combining all of the above"),
+    ("yard", "the building blocks above placed at random: --seed picks the layout (training variety)"),
 ];
 
-/// Builds the built-in scene `name`.
+/// Builds the built-in scene `name` as authored (`yard` in layout 0).
 pub fn builtin_scene(name: &str) -> Result<Scene, SceneError> {
+    builtin_scene_seeded(name, 0)
+}
+
+/// Builds the built-in scene `name`; `seed` picks `yard`'s layout, the hand-authored scenes
+/// ignore it (`quantsr render --seed` perturbs their camera instead).
+pub fn builtin_scene_seeded(name: &str, seed: u64) -> Result<Scene, SceneError> {
     Ok(match name {
         "interior" => interior(),
         "thin" => thin(),
@@ -31,6 +40,7 @@ pub fn builtin_scene(name: &str) -> Result<Scene, SceneError> {
         "cut_rotation" => cut_rotation(),
         "particles" => particles(),
         "level" => level(),
+        "yard" => yard::yard(seed),
         _ => {
             let known = BUILTIN_SCENES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
             return Err(SceneError::UnknownScene { name: name.into(), known });

@@ -14,7 +14,7 @@ mod sequence_render;
 pub mod texture;
 
 pub use accumulate::{GroundTruthAccumulator, accumulate_cpu};
-pub use builtin::{BUILTIN_SCENES, builtin_scene};
+pub use builtin::{BUILTIN_SCENES, builtin_scene, builtin_scene_seeded};
 pub use camera::{CameraPath, CameraPose, Keyframe, projection};
 pub use error::SceneError;
 pub use gltf_scene::load_gltf;

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use quantsr_gpu::{GpuContext, GpuOptions};
-use quantsr_scenes::{BUILTIN_SCENES, CameraPath, RenderOptions, builtin_scene, render_sequence};
+use quantsr_scenes::{BUILTIN_SCENES, CameraPath, RenderOptions, builtin_scene_seeded, render_sequence};
 
 use super::{Size, parse_ratio, progress_bar};
 
@@ -39,7 +39,8 @@ pub struct RenderArgs {
     /// Ground-truth samples per display pixel.
     #[arg(long, default_value_t = 16)]
     spp: u32,
-    /// Perturbs the camera and the jitter start (0 = as authored); for training variety.
+    /// Perturbs the camera and the jitter start (0 = as authored) and picks the `yard` scene's
+    /// layout; for training variety.
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Frames per second of the timeline.
@@ -66,7 +67,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     }
     let Some(out) = &args.out else { bail!("--out SEQ is required (the sequence folder to write)") };
     let scene = match (&args.scene, &args.gltf) {
-        (Some(name), None) => builtin_scene(name)?,
+        (Some(name), None) => builtin_scene_seeded(name, args.seed)?,
         (None, Some(path)) => quantsr_scenes::load_gltf(path)?,
         _ => bail!("give either --scene NAME (see --list) or --gltf FILE"),
     };
