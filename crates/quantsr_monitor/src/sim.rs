@@ -228,9 +228,7 @@ pub fn assess(
     label(settings, &scenario, &cost, &mut frames);
     let target = settings.target_frame_ms;
     for (i, fr) in frames.iter_mut().enumerate() {
-        let cheapest =
-            settings.allowed.iter().copied().min_by(|&a, &b| cost(a, i as u64).total_cmp(&cost(b, i as u64)));
-        if cheapest == Some(fr.rung) && fr.frame_ms() > target {
+        if fr.rung == cheapest_rung(settings, &cost, i as u64) && fr.frame_ms() > target {
             fr.infeasible = true;
         }
     }
@@ -270,6 +268,11 @@ pub fn device_speed(records: &[TelemetryRecord], reference: impl Fn(Rung) -> f64
         .collect()
 }
 
+/// The allowed rung that costs least at frame `f` (taau when none is allowed).
+fn cheapest_rung(settings: &ControllerSettings, cost: &impl Fn(Rung, u64) -> f64, f: u64) -> Rung {
+    settings.allowed.iter().copied().min_by(|&a, &b| cost(a, f).total_cmp(&cost(b, f))).unwrap_or(Rung::Taau)
+}
+
 /// Fills in the ground truth of each frame: best feasible rung, unforeseeable, near a change.
 fn label(
     settings: &ControllerSettings,
@@ -280,8 +283,7 @@ fn label(
     let allowed: Vec<Rung> = quality_order(settings).into_iter().filter(|r| settings.allowed.contains(r)).collect();
     let target = settings.target_frame_ms;
     let feasible = |r: Rung, f: u64, load: f64| cost(r, f) <= (target - load) * (1.0 - settings.margin);
-    let cheapest =
-        |f: u64| allowed.iter().copied().min_by(|&a, &b| cost(a, f).total_cmp(&cost(b, f))).unwrap_or(Rung::Taau);
+    let cheapest = |f: u64| cheapest_rung(settings, cost, f);
     let rank = |r: Rung| allowed.iter().position(|&a| a == r).unwrap_or(usize::MAX);
     let loads = &scenario.load_ms;
     let best_now: Vec<Rung> = (0..frames.len() as u64)
