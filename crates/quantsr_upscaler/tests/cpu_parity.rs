@@ -518,12 +518,16 @@ fn cpu_rung(rung: Rung) -> Option<cpu::CpuNetworkRung> {
 /// pixel's parameters move by one quantisation level (measured: max 1.2e-3, frame mean up to
 /// 4.7e-5): the same maximum, a mean bound of 2e-4. The f16 rung computes its products in f16
 /// where the reference rounds only the stored activations (max 1.8e-3, frame mean 8.4e-5
-/// measured): 1e-2 and 4e-4, which also bound a rung switched every frame.
+/// measured): 1e-2 and 4e-4. A rung switched every frame (`None`) carries the f16 frames'
+/// history differences into the int8 rungs, where lite's coarser activation scales turn a
+/// flipped rounding into a larger step at that pixel (session-6 weights: max 1.3e-2 at one
+/// pixel, frame mean 7.9e-5): 2e-2 and the same mean bound of 4e-4.
 fn neural_tolerance(rung: Option<Rung>) -> (f32, f32) {
     match rung {
         Some(Rung::F32) => (IMAGE_TOLERANCE, MEAN_TOLERANCE),
         Some(Rung::Int8) | Some(Rung::LiteInt8) => (IMAGE_TOLERANCE, 2e-4),
-        _ => (1e-2, 4e-4),
+        Some(Rung::F16) | Some(Rung::Taau) => (1e-2, 4e-4),
+        None => (2e-2, 4e-4),
     }
 }
 
