@@ -101,7 +101,8 @@ pub(super) fn yard(seed: u64) -> Scene {
     }
 
     // Foliage: clusters of alpha-tested leaf cards, at any distance from the camera.
-    let leaves_tex = if d.unit(12, 0) < 0.6 { Photos::leaves() } else { texture::foliage(256, 7 + seed as u32) };
+    let leaves_tex =
+        if d.unit(12, 0) < 0.6 { Photos::leaves() } else { texture::foliage(256, (seed as u32).wrapping_add(7)) };
     let leaves_tex = s.add_texture(leaves_tex);
     let leaves = s.add_material(Material {
         base_color_texture: Some(leaves_tex),
@@ -230,7 +231,7 @@ pub(super) fn yard(seed: u64) -> Scene {
         }));
     }
     if d.unit(76, 0) < 0.4 {
-        smoke(&mut s, d.ground(77, 0, 4.0), d.count(78, 8, 20), 200 + seed as u32);
+        smoke(&mut s, d.ground(77, 0, 4.0), d.count(78, 8, 20), (seed as u32).wrapping_add(200));
     }
     s
 }
@@ -247,7 +248,7 @@ mod tests {
             (s.camera.keyframes.iter().map(|k| k.position).collect::<Vec<_>>(), s.objects.len(), vertices)
         };
         assert_eq!(layout(7), layout(7));
-        for other in [8, 9, 1 << 40] {
+        for other in [8, 9, 1 << 40, u64::MAX] {
             assert_ne!(layout(7), layout(other), "seeds 7 and {other} built the same yard");
         }
     }
