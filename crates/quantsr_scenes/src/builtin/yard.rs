@@ -10,8 +10,7 @@ use super::{BUILTIN_SCENES, Photos, at, fence, keys, smoke};
 use crate::texture::{self, TextureImage, hash2};
 use crate::{AlphaMode, Material, Mesh, Object, Scene};
 
-/// Deterministic draws in [0, 1) from the layout seed. Each call site has its own salt and
-/// passes the index of the item it draws for as `k`, so no two draws share a number.
+/// Deterministic draws in [0, 1) from the layout seed; each call site passes its own salt.
 struct Dice(u32);
 
 impl Dice {
@@ -21,8 +20,8 @@ impl Dice {
     fn range(&self, salt: i32, k: i32, lo: f32, hi: f32) -> f32 {
         lo + (hi - lo) * self.unit(salt, k)
     }
-    fn count(&self, salt: i32, k: i32, lo: u32, hi: u32) -> u32 {
-        (lo + ((hi - lo + 1) as f32 * self.unit(salt, k)) as u32).min(hi)
+    fn count(&self, salt: i32, lo: u32, hi: u32) -> u32 {
+        lo + ((hi - lo + 1) as f32 * self.unit(salt, 0)) as u32
     }
     /// A point on the ground within `radius` of the origin.
     fn ground(&self, salt: i32, k: i32, radius: f32) -> Vec3 {
@@ -48,15 +47,11 @@ const SIGN_WORDS: [&str; 8] =
 /// The `yard` scene for layout `seed` (seed 0 is a layout like any other).
 pub(super) fn yard(seed: u64) -> Scene {
     let d = Dice(seed as u32 ^ (seed >> 32) as u32 ^ 0x9e37_79b9);
-    // A third of the layouts are lush: dense, high foliage with the camera looking up, so leaf
-    // cards are seen against the sky, the hardest case for alpha-tested detail.
-    let lush = d.unit(79, 0) < 0.35;
     // Camera: starts 4–9 m from the middle, moves 0.5–3.5 m/s sideways and inwards, turning a little.
     let a = d.range(1, 0, 0.0, std::f32::consts::TAU);
     let dist = d.range(1, 1, 4.0, 9.0);
     let eye = Vec3::new(dist * a.cos(), d.range(1, 2, 0.8, 2.6), dist * a.sin());
-    let look_y = if lush { d.range(1, 4, 1.8, 4.0) } else { d.range(1, 4, 0.5, 1.8) };
-    let look = Vec3::new(d.range(1, 3, -2.0, 2.0), look_y, d.range(1, 5, -2.0, 2.0));
+    let look = Vec3::new(d.range(1, 3, -2.0, 2.0), d.range(1, 4, 0.5, 1.8), d.range(1, 5, -2.0, 2.0));
     let side = (look - eye).cross(Vec3::Y).normalize_or_zero();
     let speed = d.range(1, 6, 0.5, 3.5);
     let travel = (side * d.range(1, 7, -1.0, 1.0) + (look - eye).normalize_or_zero() * d.range(1, 8, 0.0, 0.6))
@@ -81,7 +76,7 @@ pub(super) fn yard(seed: u64) -> Scene {
         s.lighting.sky = Vec3::new(d.range(2, 6, 0.3, 0.7), d.range(2, 7, 0.45, 0.8), d.range(2, 8, 0.7, 1.0));
     }
 
-    let ground_tex = match d.count(3, 0, 0, 4) {
+    let ground_tex = match d.count(3, 0, 4) {
         0 => Photos::grass(),
         1 => Photos::gravel(),
         2 => Photos::rock(),
@@ -92,10 +87,10 @@ pub(super) fn yard(seed: u64) -> Scene {
     s.place(Mesh::cuboid(Vec3::new(50.0, 0.1, 50.0), d.range(3, 1, 0.2, 0.6)), ground, at(Vec3::new(0.0, -0.05, 0.0)));
 
     // Walls: photo-textured slabs, some with a bump map.
-    for i in 0..d.count(4, 0, 2, 5) {
+    for i in 0..d.count(4, 2, 5) {
         let k = i as i32;
         let bump = (d.unit(5, k) < 0.5).then(|| s.bump(24, 3.0, 100 + i));
-        let mat = s.textured(photo(d.count(6, k, 0, 6)), bump);
+        let mat = s.textured(photo(d.count(6 + k, 0, 6)), bump);
         let size = Vec3::new(d.range(7, k, 2.0, 9.0), d.range(8, k, 1.5, 4.0), 0.3);
         let p = d.ground(9, k, 7.0) + Vec3::Y * size.y / 2.0;
         s.place(
@@ -114,20 +109,16 @@ pub(super) fn yard(seed: u64) -> Scene {
         alpha_mode: AlphaMode::Mask(0.5),
         ..Default::default()
     });
-    let (clusters, cards_per_cluster, top) = if lush { ((3, 6), (12, 28), 4.5) } else { ((1, 3), (6, 18), 2.5) };
-    for c in 0..d.count(13, 0, clusters.0, clusters.1) {
-        let c = c as i32;
-        let centre = d.ground(14, c, 6.0) + Vec3::Y * d.range(15, c, 0.8, top);
-        let card = d.range(16, c, 0.5, 1.3);
+    for c in 0..d.count(13, 1, 3) {
+        let centre = d.ground(14, c as i32, 6.0) + Vec3::Y * d.range(15, c as i32, 0.8, 2.5);
+        let card = d.range(16, c as i32, 0.5, 1.3);
         let mut cards = Mesh::default();
-        for j in 0..d.count(17, c, cards_per_cluster.0, cards_per_cluster.1) {
-            // Cards of all clusters draw from one index space: cluster c owns 64 indices.
-            let k = c * 64 + j as i32;
-            let (h1, h2, h3, tilt) = (d.unit(18, k), d.unit(19, k), d.unit(20, k), d.unit(21, k));
+        for j in 0..d.count(17 + c as i32, 6, 18) {
+            let (h1, h2, h3) = (d.unit(18 + c as i32, j as i32), d.unit(21 + c as i32, j as i32), d.unit(24, j as i32));
             cards.append(
                 &Mesh::quad(Vec2::splat(card), Vec2::ONE),
                 Mat4::from_rotation_translation(
-                    Quat::from_rotation_y(h1 * 6.3) * Quat::from_rotation_x(tilt - 0.5),
+                    Quat::from_rotation_y(h1 * 6.3) * Quat::from_rotation_x(h3 - 0.5),
                     centre + Vec3::new((h1 - 0.5) * 2.0, (h2 - 0.5) * 1.5, (h3 - 0.5) * 2.0),
                 ),
             );
@@ -137,12 +128,12 @@ pub(super) fn yard(seed: u64) -> Scene {
 
     // Fences and a grate: sub-pixel bars.
     let wood = s.textured(Photos::wood(), None);
-    for f in 0..d.count(25, 0, 0, 2) {
+    for f in 0..d.count(25, 0, 2) {
         let origin = d.ground(26, f as i32, 6.0);
-        fence(&mut s, wood, origin, d.range(27, f as i32, 3.0, 9.0), d.count(28, f as i32, 8, 40));
+        fence(&mut s, wood, origin, d.range(27, f as i32, 3.0, 9.0), d.count(28 + f as i32, 8, 40));
     }
     if d.unit(30, 0) < 0.6 {
-        let grate_tex = s.add_texture(texture::grate(256, d.count(29, 0, 8, 20), d.range(30, 1, 0.12, 0.3)));
+        let grate_tex = s.add_texture(texture::grate(256, d.count(30, 8, 20), d.range(30, 1, 0.12, 0.3)));
         let grate = s.add_material(Material {
             base_color_texture: Some(grate_tex),
             alpha_mode: AlphaMode::Mask(0.5),
@@ -160,11 +151,11 @@ pub(super) fn yard(seed: u64) -> Scene {
     }
 
     // Signs with text, and photographs on stands.
-    for g in 0..d.count(32, 0, 0, 2) {
+    for g in 0..d.count(32, 0, 2) {
         let k = g as i32;
-        let w0 = SIGN_WORDS[d.count(33, k, 0, 7) as usize];
-        let w1 = SIGN_WORDS[d.count(34, k, 0, 7) as usize];
-        let text = s.add_texture(texture::text(256, 128, &[w0, w1], d.count(35, k, 2, 4), d.unit(42, k) < 0.5));
+        let w0 = SIGN_WORDS[d.count(33 + k, 0, 7) as usize];
+        let w1 = SIGN_WORDS[d.count(36 + k, 0, 7) as usize];
+        let text = s.add_texture(texture::text(256, 128, &[w0, w1], d.count(39 + k, 2, 4), d.unit(42, k) < 0.5));
         let sign = s.add_material(Material { base_color_texture: Some(text), ..Default::default() });
         s.place(
             Mesh::quad(Vec2::new(1.6, 0.8), Vec2::ONE),
@@ -175,9 +166,9 @@ pub(super) fn yard(seed: u64) -> Scene {
             ),
         );
     }
-    for p in 0..d.count(46, 0, 0, 2) {
+    for p in 0..d.count(46, 0, 2) {
         let k = p as i32;
-        let m = s.textured(photo(d.count(47, k, 0, 6)), None);
+        let m = s.textured(photo(d.count(47 + k, 0, 6)), None);
         let size = d.range(49, k, 0.8, 2.0);
         s.place(
             Mesh::quad(Vec2::splat(size), Vec2::ONE),
@@ -195,15 +186,15 @@ pub(super) fn yard(seed: u64) -> Scene {
         let mut bulbs = Mesh::default();
         let (start, dir) = (d.ground(53, 0, 5.0), Vec3::new(d.range(53, 2, -1.0, 1.0), 0.0, d.range(53, 3, -1.0, 1.0)));
         let h = d.range(53, 4, 1.0, 3.5);
-        for i in 0..d.count(54, 0, 8, 30) {
+        for i in 0..d.count(54, 8, 30) {
             bulbs.append(&Mesh::sphere(0.03, 4, 6), at(start + dir * 0.35 * i as f32 + Vec3::Y * h));
         }
         s.place(bulbs, lamp, Mat4::IDENTITY);
     }
 
     // Crates on the ground.
-    let crate_mat = s.textured(photo(d.count(55, 0, 0, 6)), None);
-    for i in 0..d.count(56, 0, 0, 5) {
+    let crate_mat = s.textured(photo(d.count(55, 0, 6)), None);
+    for i in 0..d.count(56, 0, 5) {
         let k = i as i32;
         let size = d.range(57, k, 0.3, 1.0);
         s.place(
@@ -217,12 +208,12 @@ pub(super) fn yard(seed: u64) -> Scene {
     }
 
     // Moving objects: spheres and cubes crossing the view, some fast.
-    for i in 0..d.count(60, 0, 1, 3) {
+    for i in 0..d.count(60, 1, 3) {
         let k = i as i32;
         let mat = if d.unit(61, k) < 0.5 {
             s.solid(Vec3::new(d.unit(62, k), d.unit(63, k), d.unit(64, k)) * 0.8, d.range(65, k, 0.1, 2.0), 80.0)
         } else {
-            s.textured(photo(d.count(66, k, 0, 6)), None)
+            s.textured(photo(d.count(66 + k, 0, 6)), None)
         };
         let r = d.range(69, k, 0.2, 0.5);
         let mesh = if d.unit(70, k) < 0.5 {
@@ -240,7 +231,7 @@ pub(super) fn yard(seed: u64) -> Scene {
         }));
     }
     if d.unit(76, 0) < 0.4 {
-        smoke(&mut s, d.ground(77, 0, 4.0), d.count(78, 0, 8, 20), (seed as u32).wrapping_add(200));
+        smoke(&mut s, d.ground(77, 0, 4.0), d.count(78, 8, 20), (seed as u32).wrapping_add(200));
     }
     s
 }
