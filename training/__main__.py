@@ -2,7 +2,8 @@
 
 Commands (each skips work already done in the run folder; `all` runs them in order):
   gen-data     render the training and validation sequences with `quantsr render`, cache them
-  train        the f32 `full` network (recurrent clips, truncated backprop, bf16 autocast)
+  train        the f32 `full` network (recurrent clips, truncated backprop, bf16 autocast), then
+               its annealing phase (low learning rate, squared-error term, weight average)
   qat          calibrate activation scales, quantisation-aware fine-tuning for int8
   distill      the `lite` network distilled from `full`, then its own QAT
   validate     PSNR/SSIM/tPSNR per rung on the held-out sequences (torch pipeline)
@@ -32,6 +33,10 @@ import torch  # noqa: E402
 from .config import Config, get_config
 
 
+# The f32 `full` network that QAT, distillation and the report start from: the annealed one.
+FULL_F32 = "full_anneal"
+
+
 def load_done(cfg: Config, name: str) -> dict:
     path = cfg.run_dir / f"{name}.pt"
     if not path.exists():
@@ -53,7 +58,10 @@ def cmd_train(cfg: Config, args) -> dict:
     seqs = load_split(cfg, "train")
     torch.manual_seed(0)
     net = ParamNet("full").to(memory_format=torch.channels_last)
-    return train_phase("full", net, lambda n: f32_forward(n, cfg.bf16), seqs, cfg, cfg.full, seed=1)
+    fn = lambda n: f32_forward(n, cfg.bf16)  # noqa: E731
+    rec = train_phase("full", net, fn, seqs, cfg, cfg.full, seed=1)
+    rec_a = train_phase(FULL_F32, net, fn, seqs, cfg, cfg.anneal, seed=5)
+    return {"full": rec["seconds"], FULL_F32: rec_a["seconds"]}
 
 
 def qat_phase(cfg: Config, name: str, net, seqs, phase, extra_loss=None, seed=0) -> dict:
@@ -87,7 +95,7 @@ def cmd_qat(cfg: Config, args) -> dict:
 
     seqs = load_split(cfg, "train")
     net = ParamNet("full")
-    net.load_state_dict(load_done(cfg, "full")["model"])
+    net.load_state_dict(load_done(cfg, FULL_F32)["model"])
     return qat_phase(cfg, "full_qat", net, seqs, cfg.qat, seed=2)
 
 
@@ -96,7 +104,7 @@ def teacher(cfg: Config):
     from .train import f32_forward
 
     t = ParamNet("full")
-    t.load_state_dict(load_done(cfg, "full")["model"])
+    t.load_state_dict(load_done(cfg, FULL_F32)["model"])
     t.eval()
     return f32_forward(t.to(memory_format=torch.channels_last), cfg.bf16)
 
@@ -130,7 +138,7 @@ def trained_models(cfg: Config):
         qs = QuantScales(blob["scales"])
         out[kind] = (net, qs, build_int8(net, qs))
     pre = ParamNet("full")
-    pre.load_state_dict(load_done(cfg, "full")["model"])
+    pre.load_state_dict(load_done(cfg, FULL_F32)["model"])
     pre.eval()
     return out, pre
 
@@ -210,7 +218,7 @@ def cmd_report(cfg: Config, args) -> dict:
     from .report import write_report
 
     phases = {}
-    for name in ("full", "full_qat", "lite", "lite_qat"):
+    for name in ("full", FULL_F32, "full_qat", "lite", "lite_qat"):
         p = cfg.run_dir / f"{name}.pt"
         if p.exists():
             phases[name] = torch.load(p, weights_only=False)["record"]
@@ -258,7 +266,7 @@ STEPS = [
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="tiny data and few steps: a smoke test of every step (minutes)")
-    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: the cores not busy)")
+    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default 1: see training/README.md)")
     ap.add_argument("--no-bf16", action="store_true", help="train in f32 instead of bf16 autocast")
     ap.add_argument("command", choices=[s for s, _ in STEPS] + ["all", "parity"])
     ap.add_argument("fixture", nargs="?", help="parity: the fixture file (safetensors)")
@@ -278,11 +286,6 @@ def main(argv=None) -> int:
     cfg = get_config(args.quick)
     if args.threads:
         cfg.threads = args.threads
-    elif cfg.threads <= 0:
-        # Auto: the cores other processes leave free (at least one).
-        busy = os.getloadavg()[0]
-        cfg.threads = max(1, min(os.cpu_count() or 1, round((os.cpu_count() or 1) - busy)))
-        print(f"torch threads: {cfg.threads} ({os.cpu_count()} cores, load {busy:.1f}; --threads to override)")
     if args.no_bf16:
         cfg.bf16 = False
     torch.set_num_threads(cfg.threads)

@@ -56,9 +56,10 @@ def frame_loss(
     w_ssim: float,
     w_temporal: float,
     w_tonemapped: float,
+    w_mse: float = 0.0,
 ) -> tuple[torch.Tensor, dict, tuple[torch.Tensor, torch.Tensor]]:
     """L1 + w_ssim·(1 − SSIM) on display values, + w_tonemapped·L1 in the reversible tonemap
-    (keeps a gradient where the display clamps HDR), + w_temporal·|(o_t − o_{t−1}) − (g_t − g_{t−1})|.
+    (keeps a gradient where the display clamps HDR), + w_mse·MSE on display values, + w_temporal·|(o_t − o_{t−1}) − (g_t − g_{t−1})|.
     ``prev`` is the previous frame's (output, ground truth) in display space; ``temporal_mask``
     (N,) says which items have a previous frame of the same shot."""
     od = display_transform(out)
@@ -67,6 +68,8 @@ def frame_loss(
     ss = ssim_map(od, gd).mean()
     tm = (tonemap(out) - tonemap(gt)).abs().mean()
     loss = l1 + w_ssim * (1.0 - ss) + w_tonemapped * tm
+    if w_mse > 0:
+        loss = loss + w_mse * ((od - gd) ** 2).mean()
     temporal = torch.zeros(())
     if prev is not None and w_temporal > 0 and temporal_mask is not None and bool(temporal_mask.any()):
         po, pg = prev

@@ -99,8 +99,10 @@ def run_clip(
     cfg: Config,
     rng: random.Random,
     extra_loss: Optional[Callable] = None,
+    mse: float = 0.0,
 ) -> tuple[torch.Tensor, dict]:
-    """Runs the next clip of an episode with gradients; returns the mean loss and its parts."""
+    """Runs the next clip of an episode with gradients; returns the mean loss and its parts.
+    `mse` weighs the optional squared-error term (`PhaseConfig.loss_mse`)."""
     n = len(ep.crops)
     frames = list(range(ep.t, min(ep.t + cfg.clip, ep.end)))
     resets = [[False] * n for _ in frames]
@@ -118,7 +120,7 @@ def run_clip(
             state = State.fresh(n, fr.display_size)
         out, state, aux = run_frame(params_fn, fr, state)
         loss, parts, cur = frame_loss(
-            out, fr.gt, ep.prev, ~fr.reset, cfg.loss_ssim, cfg.loss_temporal, cfg.loss_tonemapped
+            out, fr.gt, ep.prev, ~fr.reset, cfg.loss_ssim, cfg.loss_temporal, cfg.loss_tonemapped, mse
         )
         if extra_loss is not None:
             xl, xparts = extra_loss(aux)
@@ -159,7 +161,8 @@ def train_phase(
     seed: int = 0,
 ) -> dict:
     """Runs one phase with checkpoints in cfg.run_dir; resumes from `<name>.ckpt.pt` and skips
-    when `<name>.pt` exists. Returns the phase record (log, time)."""
+    when `<name>.pt` exists. With `phase.ema`, the saved weights are the moving average, and
+    `net` holds them on return. Returns the phase record (log, time)."""
     from tqdm import tqdm
 
     run = cfg.run_dir
@@ -176,11 +179,14 @@ def train_phase(
     log: list[dict] = []
     step = 0
     elapsed_before = 0.0
+    avg = {k: v.detach().clone() for k, v in net.state_dict().items()} if phase.ema > 0 else None
     if ckpt_path.exists():
         blob = torch.load(ckpt_path, weights_only=False)
         net.load_state_dict(blob["model"])
         opt.load_state_dict(blob["opt"])
         log, step, elapsed_before = blob["log"], blob["step"], blob["elapsed"]
+        if avg is not None:
+            avg = blob["avg"]
         print(f"[{name}] resuming at step {step}", flush=True)
 
     net.train()
@@ -190,7 +196,7 @@ def train_phase(
     budget = phase.minutes * 60.0
     bar = tqdm(total=phase.steps, initial=step, desc=f"train {name}", unit="step", file=sys.stdout, smoothing=0.05)
     params_fn = make_fn(net)
-    ema = None
+    loss_avg = None
     while step < phase.steps:
         elapsed = elapsed_before + time.time() - t_start
         if elapsed >= budget:
@@ -201,20 +207,26 @@ def train_phase(
         for g in opt.param_groups:
             g["lr"] = lr
         _, ep = sampler.episode()
-        loss, parts = run_clip(ep, params_fn, cfg, rng, extra_loss)
+        loss, parts = run_clip(ep, params_fn, cfg, rng, extra_loss, phase.loss_mse)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         net.zero_unused()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
         net.zero_unused()
+        if avg is not None:
+            # The usual warm-up of the decay, so the starting weights fade out early.
+            decay = min(phase.ema, (1 + step) / (10 + step))
+            with torch.no_grad():
+                for k, v in net.state_dict().items():
+                    avg[k].lerp_(v, 1.0 - decay)
         step += 1
         lv = float(loss)
-        ema = lv if ema is None else 0.95 * ema + 0.05 * lv
+        loss_avg = lv if loss_avg is None else 0.95 * loss_avg + 0.05 * lv
         log.append({"step": step, "loss": lv, "lr": lr, "time": elapsed_before + time.time() - t_start, **parts})
         bar.update(1)
         if step % cfg.log_every == 0 or step == 1:
-            bar.set_postfix(loss=f"{ema:.4f}", l1=f"{parts['l1']:.4f}", ssim=f"{parts['ssim']:.3f}", lr=f"{lr:.1e}")
+            bar.set_postfix(loss=f"{loss_avg:.4f}", l1=f"{parts['l1']:.4f}", ssim=f"{parts['ssim']:.3f}", lr=f"{lr:.1e}")
         if step % cfg.ckpt_every == 0:
             tmp = ckpt_path.with_suffix(".tmp")
             torch.save(
@@ -224,11 +236,14 @@ def train_phase(
                     "log": log,
                     "step": step,
                     "elapsed": elapsed_before + time.time() - t_start,
+                    "avg": avg,
                 },
                 tmp,
             )
             tmp.replace(ckpt_path)
     bar.close()
+    if avg is not None:
+        net.load_state_dict(avg)
     record = {
         "name": name,
         "steps": step,
