@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use quantsr::gpu::{GpuContext, GpuOptions, create_texture, wgpu};
-use quantsr::scenes::{BUILTIN_SCENES, Scene, builtin_scene, load_gltf};
+use quantsr::scenes::{BUILTIN_SCENES, Scene, builtin_scene_seeded, load_gltf};
 use quantsr::{DebugView, FrameReport, QualityMode};
 use quantsr_monitor::SyntheticLoad;
 use winit::application::ApplicationHandler;
@@ -53,7 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let scene = match &args.gltf {
         Some(path) => load_gltf(path).with_context(|| format!("loading {}", path.display()))?,
-        None => builtin_scene(&args.scene)?,
+        None => builtin_scene_seeded(&args.scene, args.seed)?,
     };
     let event_loop = EventLoop::new().context("cannot open a window: no display (set DISPLAY or WAYLAND_DISPLAY)")?;
     let mut app = App { args, scene: Some(scene), viewer: None, result: Ok(()) };
@@ -165,6 +165,8 @@ struct Viewer {
     dynres: DynamicResolution,
     load: Option<SyntheticLoad>,
     scenes: Vec<&'static str>,
+    /// `--seed`: `yard`'s layout whenever it is picked from the scene list.
+    seed: u64,
 
     script: Option<Script>,
     fixed_step: bool,
@@ -387,6 +389,7 @@ impl Viewer {
             dynres: DynamicResolution::default(),
             load: None,
             scenes,
+            seed: args.seed,
             script: scripted.then(|| Script::new(script_steps)),
             fixed_step: scripted,
             pending_shot: None,
@@ -830,7 +833,7 @@ impl Viewer {
         for action in actions {
             match action {
                 UiAction::Screenshot => self.request_screenshot(),
-                UiAction::Scene(name) => match builtin_scene(&name) {
+                UiAction::Scene(name) => match builtin_scene_seeded(&name, self.seed) {
                     Ok(scene) => {
                         let duration = scene.camera.duration().max(scene.default_frames as f32 / 60.0);
                         let mut camera = CameraRig::new(scene.camera.clone(), duration, self.camera.fly.speed);
