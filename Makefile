@@ -30,7 +30,7 @@ test: vulkan
 	$(CARGO) test --workspace --doc
 
 ## make train: regenerate training data, train every network and export assets/models (about
-## 1.5 hours on a 2-core CPU; run it on an idle machine, never while cargo builds)
+## 75 minutes on a 2-core CPU; run it on an idle machine, never while cargo builds)
 train: vulkan
 	$(CARGO) build --release -p quantsr_cli
 	training/setup.sh
