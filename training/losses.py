@@ -59,7 +59,8 @@ def frame_loss(
     w_mse: float = 0.0,
 ) -> tuple[torch.Tensor, dict, tuple[torch.Tensor, torch.Tensor]]:
     """L1 + w_ssim·(1 − SSIM) on display values, + w_tonemapped·L1 in the reversible tonemap
-    (keeps a gradient where the display clamps HDR), + w_mse·MSE on display values, + w_temporal·|(o_t − o_{t−1}) − (g_t − g_{t−1})|.
+    (keeps a gradient where the display clamps HDR), + w_mse·MSE on display values,
+    + w_temporal·|(o_t − o_{t−1}) − (g_t − g_{t−1})|.
     ``prev`` is the previous frame's (output, ground truth) in display space; ``temporal_mask``
     (N,) says which items have a previous frame of the same shot."""
     od = display_transform(out)
