@@ -6,8 +6,8 @@ use quantsr_gpu::{GpuContext, create_texture, read_texture, wgpu};
 use quantsr_monitor::TimestampRing;
 use quantsr_sequence::{Frame, Image, SequenceReader};
 use quantsr_upscaler::{
-    DispatchInputs, Exposure, FrameReport, LoadProfile, ModelFile, Rung, SyntheticLoad, TelemetryRecord, TimingSource,
-    Upscaler, UpscalerDescriptor, UpscalerFlags,
+    Autotune, DispatchInputs, Exposure, FrameReport, LoadProfile, ModelFile, Rung, SyntheticLoad, TelemetryRecord,
+    TimingSource, Upscaler, UpscalerDescriptor, UpscalerFlags,
 };
 
 use crate::spatial::{SpatialFilter, SpatialUpscaler};
@@ -201,6 +201,8 @@ impl SequenceRunner {
                     output_format: wgpu::TextureFormat::Rgba32Float,
                     model: matches!(method, Method::Neural(_)).then(ModelFile::embedded),
                     rungs: Some(rungs),
+                    autotune: Autotune::from_env(),
+                    autotune_cache: None,
                 };
                 let mut upscaler = Upscaler::new(ctx, desc)?;
                 if let Method::Neural(Some(rung)) = method {

@@ -7,6 +7,7 @@
 //! | [`cpu`]     | references of the upscaler's frame passes (`shaders/upscaler/`) |
 //! | [`weights`] | the network description (training/NETWORK.md) and the weight file loader |
 //! | [`network`] | the parameter network's forward pass per rung (`f32`, `f16`, `int8`) and its output activations |
+//! | [`precision`] | [`NetworkPrecision`], the arithmetic of a neural rung |
 //! | [`fixture`] | the model fixture training writes (torch's outputs on fixed inputs), for CPU and GPU parity tests |
 //! | [`error`]   | [`ModelError`], what can be wrong with a weight file or fixture |
 
@@ -14,12 +15,14 @@ pub mod cpu;
 pub mod error;
 pub mod fixture;
 pub mod network;
+pub mod precision;
 mod tensor_file;
 pub mod weights;
 
 pub use error::ModelError;
 pub use fixture::ModelFixture;
 pub use network::{Tensor, activate, forward_f16, forward_f32, forward_int8, layers_f16, layers_f32};
+pub use precision::NetworkPrecision;
 pub use weights::{
     INPUT_CHANNELS, LAYER_NAMES, Layer, LayerSpec, ModelFile, Network, NetworkKind, OUTPUT_CHANNELS, layer_specs,
 };

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use quantsr_model::{NetworkKind, NetworkPrecision};
 use serde::{Deserialize, Serialize};
 
 use crate::MonitorError;
@@ -46,6 +47,19 @@ impl Rung {
     /// Whether the rung runs the network (every rung but `taau`).
     pub const fn is_neural(self) -> bool {
         !matches!(self, Rung::Taau)
+    }
+
+    /// The network a neural rung runs and the precision it runs it in (`None` for `taau`):
+    /// the one place the ladder maps onto the model, used by the GPU kernels, the CPU
+    /// reference, the bench and the tests.
+    pub const fn network(self) -> Option<(NetworkKind, NetworkPrecision)> {
+        match self {
+            Rung::F32 => Some((NetworkKind::Full, NetworkPrecision::F32)),
+            Rung::F16 => Some((NetworkKind::Full, NetworkPrecision::F16)),
+            Rung::Int8 => Some((NetworkKind::Full, NetworkPrecision::Int8)),
+            Rung::LiteInt8 => Some((NetworkKind::Lite, NetworkPrecision::Int8)),
+            Rung::Taau => None,
+        }
     }
 
     /// Position in [`Rung::ALL`]; used to index per-rung tables.

@@ -17,7 +17,7 @@ mod upscaler;
 pub use error::UpscalerError;
 pub use frame_monitor::{FrameReport, TimingSource};
 pub use jitter::{QualityMode, jitter_offset, jitter_phase_count, mip_bias, projection_jitter, render_size};
-pub use network::{NetworkProbe, ProbeOutput};
+pub use network::{Autotune, KernelVariant, Math, NetworkProbe, ProbeOutput};
 pub use passes::OUTPUT_FORMATS;
 pub use quantsr_model::ModelFile;
 pub use quantsr_monitor::{

@@ -11,7 +11,8 @@ use quantsr_monitor::{
 };
 
 use crate::frame_monitor::{FrameMonitor, FrameReport, TimingSource};
-use crate::network::{NetworkRung, NetworkTensors, ParamTargets, Precision};
+use crate::network::autotune::{self, TuneCache};
+use crate::network::{Autotune, KernelVariant, LayerBindings, NetworkRung, NetworkTensors, ParamTargets};
 use crate::passes::{OUTPUT_FORMATS, Passes};
 use crate::uniforms::FrameUniforms;
 use crate::{QualityMode, UpscalerError, render_size};
@@ -34,6 +35,14 @@ pub struct UpscalerDescriptor {
     /// The rungs to build (each costs pipelines and, on drivers that compile at first
     /// dispatch, start-up time); `None` builds every rung the device can run.
     pub rungs: Option<Vec<Rung>>,
+    /// How each layer's kernel variant is chosen: timed on this device and cached (the
+    /// default), taken from the cache only where present, or the untuned defaults. Initialised
+    /// from `QUANTSR_AUTOTUNE` by the constructors.
+    pub autotune: Autotune,
+    /// The autotune cache file; `None` for the user's cache directory (`$QUANTSR_CACHE_DIR`,
+    /// else `$XDG_CACHE_HOME/quantsr`, else `~/.cache/quantsr`, file `autotune.json`). An
+    /// application may keep it with its own data instead.
+    pub autotune_cache: Option<std::path::PathBuf>,
 }
 
 impl UpscalerDescriptor {
@@ -51,6 +60,8 @@ impl UpscalerDescriptor {
             output_format: wgpu::TextureFormat::Rgba16Float,
             model: Some(ModelFile::embedded()),
             rungs: None,
+            autotune: Autotune::from_env(),
+            autotune_cache: None,
         }
     }
 
@@ -569,7 +580,13 @@ impl Upscaler {
         })
     }
 
-    /// The descriptor this upscaler was created with.
+    /// The kernel variant every layer of every neural rung runs, by layer name in dispatch
+    /// order: what the autotuner chose (`quantsr info`, `quantsr bench --layers`).
+    pub fn kernel_variants(&self) -> Vec<(Rung, Vec<(&'static str, KernelVariant)>)> {
+        self.networks.iter().map(|n| (n.rung, n.variants())).collect()
+    }
+
+    /// The descriptor the upscaler was created with.
     pub fn descriptor(&self) -> &UpscalerDescriptor {
         &self.desc
     }
@@ -1023,19 +1040,14 @@ fn build_networks(
             unavailable.push((rung, "no model was given (UpscalerDescriptor::model is None)".to_owned()));
             continue;
         };
-        let (precision, kind) = match rung {
-            Rung::F32 => (Precision::F32, quantsr_model::NetworkKind::Full),
-            Rung::F16 => (Precision::F16, quantsr_model::NetworkKind::Full),
-            Rung::Int8 => (Precision::Int8, quantsr_model::NetworkKind::Full),
-            _ => (Precision::Int8, quantsr_model::NetworkKind::Lite),
-        };
-        if precision == Precision::F16 && !ctx.caps.shader_f16 {
+        let Some((kind, precision)) = rung.network() else { continue };
+        if precision == quantsr_model::NetworkPrecision::F16 && !ctx.caps.shader_f16 {
             unavailable.push((rung, "the device does not support SHADER_F16".to_owned()));
             continue;
         }
-        plan.push((rung, precision, model.network(kind)));
+        plan.push((rung, model.network(kind)));
     }
-    let nets: Vec<&quantsr_model::Network> = plan.iter().map(|(_, _, n)| *n).collect();
+    let nets: Vec<&quantsr_model::Network> = plan.iter().map(|(_, n)| *n).collect();
     let tensors = NetworkTensors::new(&ctx.device, desc.max_render_size, &nets);
     let targets = ParamTargets {
         params: &r.params,
@@ -1043,9 +1055,14 @@ fn build_networks(
         beta_hi: &r.beta_hi,
         params_extra: [&r.params_extra[0], &r.params_extra[1]],
     };
+    let bindings = LayerBindings { uniforms, tensors: &tensors, targets: &targets };
+    let mut cache = desc.autotune_cache.as_deref().map_or_else(TuneCache::open, TuneCache::at);
     let networks = plan
         .into_iter()
-        .map(|(rung, precision, net)| NetworkRung::new(ctx, rung, precision, net, uniforms, &tensors, &targets))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((tensors, networks, unavailable))
+        .map(|(rung, net)| {
+            autotune::build_rung(ctx, rung, net, &bindings, desc.max_render_size, desc.autotune, &mut cache)
+        })
+        .collect::<Result<Vec<_>, _>>();
+    cache.save();
+    Ok((tensors, networks?, unavailable))
 }

@@ -9,7 +9,7 @@ use quantsr_gpu::{
 };
 use quantsr_model::cpu::{self, CpuFrameInputs, CpuUpscaler, CpuUpscalerDescriptor, F16Rounding, Image, StorageFormat};
 use quantsr_upscaler::{
-    DebugView, DispatchInputs, Exposure, Rung, Upscaler, UpscalerDescriptor, UpscalerFlags, jitter_offset,
+    Autotune, DebugView, DispatchInputs, Exposure, Rung, Upscaler, UpscalerDescriptor, UpscalerFlags, jitter_offset,
     jitter_phase_count,
 };
 
@@ -332,6 +332,8 @@ fn gpu_upscaler(ctx: &GpuContext, output_format: wgpu::TextureFormat) -> Upscale
         output_format,
         model: None,
         rungs: Some(vec![Rung::Taau]),
+        autotune: Autotune::Off,
+        autotune_cache: None,
     };
     Upscaler::new(ctx, desc).unwrap()
 }
@@ -500,13 +502,7 @@ enum Schedule {
 
 fn cpu_rung(rung: Rung) -> Option<cpu::CpuNetworkRung> {
     let model = quantsr_model::ModelFile::embedded();
-    let (kind, precision) = match rung {
-        Rung::F32 => (quantsr_model::NetworkKind::Full, cpu::NetworkPrecision::F32),
-        Rung::F16 => (quantsr_model::NetworkKind::Full, cpu::NetworkPrecision::F16),
-        Rung::Int8 => (quantsr_model::NetworkKind::Full, cpu::NetworkPrecision::Int8),
-        Rung::LiteInt8 => (quantsr_model::NetworkKind::Lite, cpu::NetworkPrecision::Int8),
-        Rung::Taau => return None,
-    };
+    let (kind, precision) = rung.network()?;
     Some(cpu::CpuNetworkRung { network: model.network(kind).clone(), precision })
 }
 
@@ -558,6 +554,8 @@ fn neural_rungs_match_the_cpu_reference_frame_by_frame() {
             output_format,
             model: Some(quantsr_model::ModelFile::embedded()),
             rungs: None,
+            autotune: Autotune::from_env(),
+            autotune_cache: None,
         },
     )
     .unwrap();

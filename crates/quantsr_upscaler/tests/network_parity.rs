@@ -18,8 +18,8 @@
 use std::collections::BTreeMap;
 
 use quantsr_gpu::test_gpu;
-use quantsr_model::{ModelFile, ModelFixture, NetworkKind, Tensor, activate, forward_int8, layers_f16, layers_f32};
-use quantsr_upscaler::{NetworkProbe, Rung};
+use quantsr_model::{ModelFile, ModelFixture, Tensor, activate, forward_int8, layers_f16, layers_f32};
+use quantsr_upscaler::{KernelVariant, Math, NetworkProbe, Rung};
 
 fn model() -> std::sync::Arc<ModelFile> {
     ModelFile::embedded()
@@ -53,9 +53,8 @@ fn random_input(width: usize, height: usize, seed: u64) -> Tensor {
     })
 }
 
-fn check_params(rung: Rung, got: &Tensor, raw: &Tensor) {
+fn check_params(rung: Rung, got: &Tensor, raw: &Tensor, tolerance: f32) {
     let expected = activate(raw);
-    let tolerance = if rung == Rung::F16 { 5e-3 } else { 2e-3 };
     for c in 0..15 {
         let channel = |t: &Tensor| Tensor::from_fn(1, t.height, t.width, |_, y, x| t.get(c, y, x));
         let err = relative_error(&channel(got), &channel(&expected));
@@ -88,10 +87,37 @@ fn probe(rung: Rung) -> std::sync::MutexGuard<'static, NetworkProbe> {
 }
 
 fn check_rung(rung: Rung, input: &Tensor, what: &str) {
+    check_probe(&probe(rung), rung, Tolerance::of(rung, false), input, what);
+}
+
+/// What a probe's tensors and parameters may differ from the CPU reference by.
+#[derive(Debug, Clone, Copy)]
+struct Tolerance {
+    tensors: f32,
+    params: f32,
+}
+
+impl Tolerance {
+    /// The bounds of the module docs; `f16_packed` when some layer accumulates in f16.
+    fn of(rung: Rung, f16_packed: bool) -> Self {
+        match rung {
+            Rung::F32 => Self { tensors: 1e-4, params: 2e-3 },
+            Rung::F16 if f16_packed => Self { tensors: F16_PACKED_TENSORS, params: F16_PACKED_PARAMS },
+            Rung::F16 => Self { tensors: 1e-2, params: 5e-3 },
+            _ => Self { tensors: 0.0, params: 2e-3 },
+        }
+    }
+}
+
+/// Bounds of the f16 variants that sum a kernel tap's products in f16 ([`Math::F16Packed`]):
+/// up to 64 roundings per tap instead of one per four products.
+const F16_PACKED_TENSORS: f32 = 2e-2;
+const F16_PACKED_PARAMS: f32 = 1e-2;
+
+fn check_probe(probe: &NetworkProbe, rung: Rung, tol: Tolerance, input: &Tensor, what: &str) {
     let model = model();
-    let kind = if rung == Rung::LiteInt8 { NetworkKind::Lite } else { NetworkKind::Full };
+    let (kind, _) = rung.network().expect("a neural rung");
     let net = model.network(kind);
-    let probe = probe(rung);
     let out = probe.run(input).unwrap_or_else(|e| panic!("{rung}: {e}"));
     let (expected, raw): (BTreeMap<String, Tensor>, Tensor) = match rung {
         Rung::F32 | Rung::F16 => {
@@ -106,11 +132,7 @@ fn check_rung(rung: Rung, input: &Tensor, what: &str) {
             (keep.into_iter().map(|(k, v)| (k, v.map(f32::from))).collect(), raw)
         }
     };
-    let tolerance = match rung {
-        Rung::F32 => 1e-4,
-        Rung::F16 => 1e-2,
-        _ => 0.0,
-    };
+    let tolerance = tol.tensors;
     for (name, want) in &expected {
         if name == "input" && rung.is_neural() && tolerance > 0.0 {
             continue;
@@ -119,7 +141,7 @@ fn check_rung(rung: Rung, input: &Tensor, what: &str) {
         let err = relative_error(got, want);
         assert!(err <= tolerance, "{rung} on {what}: tensor `{name}` differs by {err} (relative), allowed {tolerance}");
     }
-    check_params(rung, &out.params, &raw);
+    check_params(rung, &out.params, &raw, tol.params);
 }
 
 fn rungs() -> Vec<Rung> {
@@ -164,5 +186,66 @@ fn the_int8_rung_matches_the_fixture_written_by_torch_bit_for_bit() {
                 assert_eq!(out.tensors[layer], want, "{rung} on {name}: layer {layer} is not bit-exact with torch");
             }
         }
+    }
+}
+
+/// Every candidate the autotuner may pick for every layer, against the CPU reference on the
+/// fixture inputs and an odd size: probe `c` runs candidate `c` of each layer (wrapping for
+/// layers with fewer), so every candidate of every layer runs in some probe. The integer
+/// variants are bit-exact, so switching between them changes no output.
+#[test]
+fn every_kernel_variant_matches_the_cpu_reference() {
+    let ctx = test_gpu();
+    let model = model();
+    let fixture = fixture();
+    let mut inputs: Vec<(String, Tensor)> = quantsr_model::fixture::FIXTURE_INPUTS
+        .iter()
+        .map(|name| ((*name).to_owned(), fixture.tensor_f32(name).unwrap()))
+        .collect();
+    inputs.push(("random 37x21".to_owned(), random_input(37, 21, 11)));
+    for rung in rungs() {
+        let (kind, precision) = rung.network().expect("a neural rung");
+        let net = model.network(kind);
+        let candidates: Vec<Vec<KernelVariant>> =
+            net.layers.iter().map(|l| KernelVariant::candidates(precision, &l.spec, l.spec.name == "head")).collect();
+        let most = candidates.iter().map(Vec::len).max().unwrap();
+        assert!(most > 1 || rung == Rung::F32, "{rung}: the autotuner has nothing to choose from");
+        for c in 1..most {
+            let variants: Vec<KernelVariant> = candidates.iter().map(|v| v[c % v.len()]).collect();
+            let names: Vec<String> = variants.iter().map(KernelVariant::name).collect();
+            let probe = NetworkProbe::with_variants(&ctx, &model, rung, MAX_SIZE, Some(&variants))
+                .unwrap_or_else(|e| panic!("{rung} {names:?}: {e}"));
+            assert_eq!(probe.variants().into_iter().map(|(_, v)| v).collect::<Vec<_>>(), variants);
+            let packed = variants.iter().any(|v| v.math == Math::F16Packed);
+            for (what, input) in &inputs {
+                check_probe(&probe, rung, Tolerance::of(rung, packed), input, &format!("{what}, variants {names:?}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn variant_names_round_trip_and_stale_ones_are_refused() {
+    let model = model();
+    for rung in rungs() {
+        let (kind, precision) = rung.network().unwrap();
+        for l in &model.network(kind).layers {
+            let head = l.spec.name == "head";
+            for v in KernelVariant::candidates(precision, &l.spec, head) {
+                assert_eq!(KernelVariant::parse(&v.name()), Some(v));
+                assert!(v.fits(precision, &l.spec, head), "{rung} {}: {} does not fit", l.spec.name, v.name());
+            }
+        }
+    }
+    let head = model.network(quantsr_model::NetworkKind::Full).layer("head");
+    let split = KernelVariant {
+        block: 8,
+        ..KernelVariant::default_for(quantsr_model::NetworkPrecision::F32, &head.spec, true)
+    };
+    assert!(!split.fits(quantsr_model::NetworkPrecision::F32, &head.spec, true), "the head needs all 16 outputs");
+    let dot4 = KernelVariant { math: Math::Int8Dot4, ..split };
+    assert!(!dot4.fits(quantsr_model::NetworkPrecision::F32, &head.spec, true), "int8 math in an f32 rung");
+    for bad in ["", "dot4", "dot4.p1.o8", "dot4.p1.o8.w8", "fp64.p1.o8.w8x8", "dot4.p1.o8.w8x8.x"] {
+        assert_eq!(KernelVariant::parse(bad), None, "{bad:?}");
     }
 }

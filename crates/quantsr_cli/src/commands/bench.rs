@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 use quantsr_gpu::{GpuContext, GpuOptions, create_texture, measure_fma_peak, wgpu};
-use quantsr_model::NetworkKind;
 use quantsr_scenes::{FrameRequest, SceneRenderer, builtin_scene};
 use quantsr_upscaler::{
     DispatchInputs, NetworkProbe, PASS_NAMES, QualityMode, Rung, Upscaler, UpscalerDescriptor, jitter_offset,
@@ -187,8 +186,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         // FLOPs of the network step: 2 per multiply-add of every layer (the input pass and the
         // activations are not counted).
         let network_gflop = match (&model, rung) {
-            (Some(m), r) if r.is_neural() => {
-                let kind = if r == Rung::LiteInt8 { NetworkKind::Lite } else { NetworkKind::Full };
+            (Some(m), r) if let Some((kind, _)) = r.network() => {
                 2.0 * m.network(kind).macs_per_render_pixel() * f64::from(render[0]) * f64::from(render[1]) / 1e9
             }
             _ => 0.0,
@@ -248,8 +246,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             println!("\nper layer, wall ms per dispatch at {}x{} (GFLOP/s)", render[0], render[1]);
             for rung in upscaler.available_rungs().into_iter().filter(|r| r.is_neural()) {
                 let probe = NetworkProbe::new(&ctx, model, rung, render)?;
-                let kind = if rung == Rung::LiteInt8 { NetworkKind::Lite } else { NetworkKind::Full };
-                let net = model.network(kind);
+                let net = model.network(rung.network().expect("a neural rung").0);
                 let cells: Vec<String> = probe
                     .time_layers(render, 5)?
                     .into_iter()

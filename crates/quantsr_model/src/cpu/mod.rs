@@ -27,7 +27,5 @@ pub mod taau_params;
 
 pub use common::FrameConstants;
 pub use image::{F16Rounding, Image, StorageFormat};
-pub use pipeline::{
-    CpuFrameInputs, CpuNetworkRung, CpuUpscaler, CpuUpscalerDescriptor, FrameTextures, NetworkPrecision,
-};
+pub use pipeline::{CpuFrameInputs, CpuNetworkRung, CpuUpscaler, CpuUpscalerDescriptor, FrameTextures};
 pub use sharpen::DebugView;

@@ -13,18 +13,8 @@ use super::resolve::{ResolveInputs, resolve};
 use super::sharpen::{DebugView, SharpenInputs, sharpen};
 use super::taau_params::taau_params;
 use crate::network::{Tensor, activate, forward_f16, forward_f32, forward_int8};
+use crate::precision::NetworkPrecision;
 use crate::weights::Network;
-
-/// Precision of the CPU reference's network forward (the rungs' arithmetic).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NetworkPrecision {
-    /// [`crate::network::forward_f32`].
-    F32,
-    /// [`crate::network::forward_f16`].
-    F16,
-    /// [`crate::network::forward_int8`].
-    Int8,
-}
 
 /// A neural rung of the CPU reference: the network and the precision it runs at.
 #[derive(Debug, Clone)]

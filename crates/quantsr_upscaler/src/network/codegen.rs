@@ -11,55 +11,172 @@
 
 use std::fmt::Write as _;
 
-use quantsr_model::Layer;
+use quantsr_model::{Layer, LayerSpec, NetworkPrecision};
 
 use super::graph::{LayerNode, Source};
 
-/// Precision of a neural rung's kernels and activations.
+/// How a layer's kernel multiplies: which instructions, and where the sums are kept. Every
+/// math of a precision computes the same function; the integer ones bit for bit, the f16 ones
+/// within the tolerances the parity tests state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Precision {
-    /// f32 weights, activations and math.
+pub enum Math {
+    /// f32 `mat4x4 * vec4` multiply-adds (the `f32` precision).
     F32,
-    /// f16 weights, activations and products, sums of four products accumulated in f32.
-    F16,
-    /// int8 weights and activations, exact integer sums, requantised per layer.
-    Int8,
+    /// f16 `mat4x4<f16> * vec4<f16>` products, each group of four widened into an f32 sum: the
+    /// fewest f16 roundings, and what won on lavapipe, where f16 math is no faster.
+    F16Widen,
+    /// Packed f16 multiply-add chains: one kernel tap's products accumulated in `vec4<f16>`,
+    /// widened into the f32 sum once per tap. Twice the f32 rate where the GPU has packed f16.
+    F16Packed,
+    /// int8 activations unpacked to f32, integer products summed exactly in f32: the loads are
+    /// what costs on lavapipe, and they stay 4 bytes per 4 channels.
+    Int8Unpack,
+    /// `dot4I8Packed` of four packed activations and four packed weights into i32 sums (DP4a on
+    /// GPUs: four multiply-adds per instruction). Exact, as [`Math::Int8Unpack`].
+    Int8Dot4,
 }
 
-impl Precision {
-    /// The activation-storage include of this precision (`shaders/network/act_*.wgsl`).
-    pub(crate) fn act_include(self) -> &'static str {
+impl Math {
+    /// The precision this math belongs to.
+    pub const fn precision(self) -> NetworkPrecision {
         match self {
-            Precision::F32 => "network/act_f32.wgsl",
-            Precision::F16 => "network/act_f16.wgsl",
-            Precision::Int8 => "network/act_int8.wgsl",
+            Math::F32 => NetworkPrecision::F32,
+            Math::F16Widen | Math::F16Packed => NetworkPrecision::F16,
+            Math::Int8Unpack | Math::Int8Dot4 => NetworkPrecision::Int8,
         }
     }
 
-    /// Bytes of one stored group of four channels.
-    pub(crate) fn group_bytes(self) -> u64 {
-        match self {
-            Precision::F32 => 16,
-            Precision::F16 => 8,
-            Precision::Int8 => 4,
+    /// Every math of `precision`, the default (today's kernels) first.
+    pub fn of(precision: NetworkPrecision) -> &'static [Math] {
+        match precision {
+            NetworkPrecision::F32 => &[Math::F32],
+            NetworkPrecision::F16 => &[Math::F16Widen, Math::F16Packed],
+            NetworkPrecision::Int8 => &[Math::Int8Unpack, Math::Int8Dot4],
         }
     }
 
-    /// Pixels per invocation of a layer: two amortise the weights' constants for float math
-    /// in the small layers; the int8 kernels measured fastest with one (LAVAPIPE.md), and so do
-    /// the wide float layers, whose unrolled code for two pixels outgrows a CPU device's
-    /// instruction cache (more than 2304 weights per block).
-    pub(crate) fn pixels(self, spec: &quantsr_model::LayerSpec, head: bool) -> u32 {
-        let weights_per_block = spec.kernel * spec.kernel * spec.cin * output_block(spec, head);
+    /// Short name in variant names (`quantsr info`, `bench --layers`, the autotune cache).
+    pub const fn name(self) -> &'static str {
         match self {
-            Precision::F32 | Precision::F16 if weights_per_block <= 2304 => 2,
+            Math::F32 => "f32",
+            Math::F16Widen => "f16w",
+            Math::F16Packed => "f16p",
+            Math::Int8Unpack => "i8u",
+            Math::Int8Dot4 => "dot4",
+        }
+    }
+}
+
+/// One way of generating a layer's kernel: its math and its layout. The autotuner
+/// (`network::autotune`) times the candidates of every layer on the device and keeps the
+/// fastest; [`KernelVariant::default_for`] is what runs without tuning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KernelVariant {
+    /// The arithmetic.
+    pub math: Math,
+    /// Neighbouring output pixels per invocation (along x): more amortises each weight.
+    pub pixels: u32,
+    /// Output channels per invocation (a multiple of 4); the layer's outputs are split into
+    /// blocks along the dispatch's z, so smaller blocks launch more invocations (fills a large
+    /// GPU at the coarse levels of the U-Net).
+    pub block: usize,
+    /// Workgroup shape, in invocations.
+    pub workgroup: [u32; 2],
+}
+
+impl KernelVariant {
+    /// The kernel quantsr ran before tuning existed, tuned on lavapipe: f32, f16 products
+    /// widened, or int8 unpacked to f32; two pixels per invocation where the unrolled code stays
+    /// small, up to 16 outputs per block, 8×8 workgroups.
+    pub fn default_for(precision: NetworkPrecision, spec: &LayerSpec, head: bool) -> Self {
+        let block = output_block(spec, head);
+        let weights_per_block = spec.kernel * spec.kernel * spec.cin * block;
+        // Two pixels amortise the weights' constants for float math in the small layers; the
+        // int8 kernels measured fastest with one (LAVAPIPE.md), and so do the wide float layers,
+        // whose unrolled code for two pixels outgrows a CPU device's instruction cache.
+        let pixels = match precision {
+            NetworkPrecision::F32 | NetworkPrecision::F16 if weights_per_block <= 2304 => 2,
             _ => 1,
+        };
+        Self { math: Math::of(precision)[0], pixels, block, workgroup: WORKGROUP }
+    }
+
+    /// The variants the autotuner times for a layer, the default first: every math of the
+    /// precision on the default layout, and each of them with the outputs split in half (more,
+    /// smaller invocations) or, for the head (whose epilogue needs all 16 outputs at once), with
+    /// a wide 32×2 workgroup.
+    pub fn candidates(precision: NetworkPrecision, spec: &LayerSpec, head: bool) -> Vec<Self> {
+        let base = Self::default_for(precision, spec, head);
+        let mut out = Vec::new();
+        for &math in Math::of(precision) {
+            let plain = Self { math, ..base };
+            out.push(plain);
+            let other = if head || base.block < 8 {
+                Self { workgroup: [32, 2], ..plain }
+            } else {
+                Self { block: base.block / 2, pixels: 1, ..plain }
+            };
+            out.push(other);
         }
+        out
+    }
+
+    /// `math.pPIXELS.oBLOCK.wXxY`, e.g. `dot4.p1.o8.w8x8`: how reports and the cache name it.
+    pub fn name(&self) -> String {
+        format!("{}.p{}.o{}.w{}x{}", self.math.name(), self.pixels, self.block, self.workgroup[0], self.workgroup[1])
+    }
+
+    /// Parses [`KernelVariant::name`]; `None` for anything else.
+    pub fn parse(name: &str) -> Option<Self> {
+        let mut parts = name.split('.');
+        let math_name = parts.next()?;
+        let math = [Math::F32, Math::F16Widen, Math::F16Packed, Math::Int8Unpack, Math::Int8Dot4]
+            .into_iter()
+            .find(|m| m.name() == math_name)?;
+        let pixels = parts.next()?.strip_prefix('p')?.parse().ok()?;
+        let block = parts.next()?.strip_prefix('o')?.parse().ok()?;
+        let (x, y) = parts.next()?.strip_prefix('w')?.split_once('x')?;
+        let workgroup = [x.parse().ok()?, y.parse().ok()?];
+        (parts.next().is_none()).then_some(Self { math, pixels, block, workgroup })
+    }
+
+    /// Whether this variant can compute `spec` (as the head, if `head`) at `precision`: the
+    /// tuner's cache is read back through this, so a stale entry can never build a wrong kernel.
+    pub fn fits(&self, precision: NetworkPrecision, spec: &LayerSpec, head: bool) -> bool {
+        let [x, y] = self.workgroup;
+        self.math.precision() == precision
+            && (1..=4).contains(&self.pixels)
+            && self.block >= 4
+            && self.block % 4 == 0
+            && self.block <= OUTPUT_BLOCK.max(spec.cout)
+            && spec.cout % self.block == 0
+            && (!head || self.block == spec.cout)
+            && x > 0
+            && y > 0
+            && x * y <= 256
     }
 }
 
-/// Most output channels computed per invocation (a larger layer is split into blocks along the
-/// dispatch's z).
+/// Activation-storage include of a precision (`shaders/network/act_*.wgsl`).
+pub(crate) fn act_include(precision: NetworkPrecision) -> &'static str {
+    match precision {
+        NetworkPrecision::F32 => "network/act_f32.wgsl",
+        NetworkPrecision::F16 => "network/act_f16.wgsl",
+        NetworkPrecision::Int8 => "network/act_int8.wgsl",
+    }
+}
+
+/// Bytes of one stored group of four channels at a precision.
+pub(crate) fn group_bytes(precision: NetworkPrecision) -> u64 {
+    match precision {
+        NetworkPrecision::F32 => 16,
+        NetworkPrecision::F16 => 8,
+        NetworkPrecision::Int8 => 4,
+    }
+}
+
+/// Most output channels computed per invocation by default (a larger layer is split into
+/// blocks along the dispatch's z).
 pub(crate) const OUTPUT_BLOCK: usize = 16;
 
 /// Most weights one block's unrolled code multiplies by: on a CPU device (lavapipe) a block's
@@ -68,10 +185,10 @@ pub(crate) const OUTPUT_BLOCK: usize = 16;
 /// weights, a pipeline each) than with 16; 4 outputs per block were slower again.
 pub(crate) const BLOCK_WEIGHTS: usize = 4608;
 
-/// Output channels per invocation of a layer: 16, or 8 where 16 would unroll more than
+/// Default output channels per invocation of a layer: 16, or 8 where 16 would unroll more than
 /// [`BLOCK_WEIGHTS`] weights. The head computes all 16 at once: its epilogue needs them
 /// together.
-pub(crate) fn output_block(spec: &quantsr_model::LayerSpec, head: bool) -> usize {
+pub(crate) fn output_block(spec: &LayerSpec, head: bool) -> usize {
     if head {
         return spec.cout;
     }
@@ -85,7 +202,7 @@ pub(crate) fn output_block(spec: &quantsr_model::LayerSpec, head: bool) -> usize
 /// one module grows much faster than its size (16 cases took over 20 minutes).
 pub(crate) const SWITCH_BLOCKS: u32 = 2;
 
-/// Workgroup shape of every layer kernel, in invocations.
+/// Default workgroup shape of the layer kernels, in invocations.
 pub(crate) const WORKGROUP: [u32; 2] = [8, 8];
 
 /// How the layer's result leaves the kernel.
@@ -105,41 +222,56 @@ fn lit(v: f32) -> String {
     if s.contains(['.', 'e', 'E']) { s } else { format!("{s}.0") }
 }
 
-/// A weight literal in the rung's precision: f16 values rounded to nearest even, int8 values
-/// as the integers they are.
-fn weight_lit(precision: Precision, layer: &Layer, index: usize) -> String {
+/// A weight literal at a precision: f16 values rounded to nearest even, int8 values as the
+/// integers they are.
+fn weight_lit(precision: NetworkPrecision, layer: &Layer, index: usize) -> String {
     match precision {
-        Precision::F32 => lit(layer.weight[index]),
-        Precision::F16 => lit(half::f16::from_f32(layer.weight[index]).to_f32()),
-        Precision::Int8 => format!("{}.0", layer.weight_q[index]),
+        NetworkPrecision::F32 => lit(layer.weight[index]),
+        NetworkPrecision::F16 => lit(half::f16::from_f32(layer.weight[index]).to_f32()),
+        NetworkPrecision::Int8 => format!("{}.0", layer.weight_q[index]),
     }
 }
 
-/// The WGSL of `node` at `precision`: one entry point `main`, bindings 0 frame uniforms, then one
+/// Four int8 weights as one `u32` literal, the first in the lowest byte (`unpack4xI8`'s order,
+/// which is how activations are packed).
+fn packed_weights_lit(layer: &Layer, indices: [usize; 4]) -> String {
+    let word = u32::from_le_bytes(indices.map(|i| layer.weight_q[i] as u8));
+    format!("0x{word:08x}u")
+}
+
+/// The WGSL of `node` in `variant`: one entry point `main`, bindings 0 frame uniforms, then one
 /// storage buffer per source, then the output (tensor or the four head textures).
 pub(crate) fn layer_kernel(
-    precision: Precision,
+    variant: &KernelVariant,
     node: &LayerNode,
     layer: &Layer,
     output: &Output,
     only_block: Option<usize>,
 ) -> String {
     let spec = &layer.spec;
-    let px = precision.pixels(&layer.spec, matches!(output, Output::Head { .. })) as usize;
+    let math = variant.math;
+    let precision = math.precision();
+    let px = variant.pixels as usize;
     let (cin, cout, k) = (spec.cin, spec.cout, spec.kernel);
     let head = matches!(output, Output::Head { .. });
-    let block = output_block(spec, head);
+    let block = variant.block;
     let blocks = cout.div_ceil(block);
     let pad = if k == 3 { 1 } else { 0 };
     let stride = spec.stride as i32;
-    let vec = if precision == Precision::F16 { "vec4<f16>" } else { "vec4<f32>" };
-    let mat = if precision == Precision::F16 { "mat4x4<f16>" } else { "mat4x4<f32>" };
+    let f16 = precision == NetworkPrecision::F16;
+    let dot4 = math == Math::Int8Dot4;
+    let vec = if f16 { "vec4<f16>" } else { "vec4<f32>" };
+    let mat = if f16 { "mat4x4<f16>" } else { "mat4x4<f32>" };
+    // The accumulators' type: exact i32 sums for dot4, f32 otherwise.
+    let acc = if dot4 { "vec4<i32>" } else { "vec4<f32>" };
     let bias_q = layer.bias_q();
     let multiplier = layer.multiplier();
+    let weight_index = |o: usize, i: usize, ky: usize, kx: usize| ((o * cin + i) * k + ky) * k + kx;
 
     let mut s = String::new();
-    let _ = writeln!(s, "// Generated by quantsr_upscaler::network::codegen: layer `{}` ({:?}).", spec.name, precision);
-    let _ = writeln!(s, "#include \"{}\"", precision.act_include());
+    let _ =
+        writeln!(s, "// Generated by quantsr_upscaler::network::codegen: layer `{}`, {}.", spec.name, variant.name());
+    let _ = writeln!(s, "#include \"{}\"", act_include(precision));
     s.push_str("#include \"network/common.wgsl\"\n\n");
     s.push_str("@group(0) @binding(0) var<uniform> frame: FrameUniforms;\n");
     for (i, _) in node.sources.iter().enumerate() {
@@ -168,13 +300,14 @@ pub(crate) fn layer_kernel(
             for j in 0..groups {
                 let c = co0 + 4 * j;
                 let init: Vec<String> = (c..c + 4)
-                    .map(|o| match precision {
-                        Precision::F32 => lit(layer.bias[o]),
-                        Precision::F16 => lit(half::f16::from_f32(layer.bias[o]).to_f32()),
-                        Precision::Int8 => format!("{}.0", bias_q[o]),
+                    .map(|o| match math {
+                        Math::Int8Dot4 => format!("{}", bias_q[o]),
+                        Math::Int8Unpack => format!("{}.0", bias_q[o]),
+                        Math::F16Widen | Math::F16Packed => lit(half::f16::from_f32(layer.bias[o]).to_f32()),
+                        Math::F32 => lit(layer.bias[o]),
                     })
                     .collect();
-                let _ = writeln!(s, "    var a{p}_{j} = vec4<f32>({});", init.join(", "));
+                let _ = writeln!(s, "    var a{p}_{j} = {acc}({});", init.join(", "));
             }
         }
         let mut ci_base = 0usize;
@@ -193,33 +326,68 @@ pub(crate) fn layer_kernel(
                         check.replace("Q", &format!("q{p}")).replace("S", &format!("size{si}"))
                     );
                     let _ = writeln!(s, "        let i{p} = tensor_index(q{p}, size{si}, {g4}u, 0u);");
+                    if math == Math::F16Packed {
+                        for j in 0..groups {
+                            let _ = writeln!(s, "        var t{p}_{j} = vec4<f16>(0.0);");
+                        }
+                    }
                 }
                 // Each group of four input channels is loaded right before the multiply-adds
                 // that use it, so only one vec4 per pixel is live (loading all of them first
                 // spilled registers in the wide layers).
                 for c4 in 0..g4 {
                     for p in 0..px {
-                        let _ = writeln!(
-                            s,
-                            "        let v{p}_{c4} = select({vec}(0.0), act_load(src{si}[i{p} + {c4}u]), ok{p});"
-                        );
+                        let load = if dot4 {
+                            format!("select(0u, src{si}[i{p} + {c4}u], ok{p})")
+                        } else {
+                            format!("select({vec}(0.0), act_load(src{si}[i{p} + {c4}u]), ok{p})")
+                        };
+                        let _ = writeln!(s, "        let v{p}_{c4} = {load};");
                     }
+                    let (ky, kx) = (ky as usize, kx as usize);
                     for j in 0..groups {
-                        // Column `e` multiplies input channel 4·c4 + e; row `r` is output channel 4·j + r.
+                        let o0 = co0 + 4 * j;
+                        let i0 = ci_base + 4 * c4;
+                        if dot4 {
+                            // Row r: output channel o0 + r against input channels i0..i0 + 4.
+                            let rows: Vec<String> = (0..4)
+                                .map(|r| {
+                                    packed_weights_lit(
+                                        layer,
+                                        [0, 1, 2, 3].map(|e| weight_index(o0 + r, i0 + e, ky, kx)),
+                                    )
+                                })
+                                .collect();
+                            for p in 0..px {
+                                let dots: Vec<String> =
+                                    rows.iter().map(|w| format!("dot4I8Packed(v{p}_{c4}, {w})")).collect();
+                                let _ = writeln!(s, "        a{p}_{j} += vec4<i32>({});", dots.join(", "));
+                            }
+                            continue;
+                        }
+                        // Column `e` multiplies input channel i0 + e; row `r` is output channel o0 + r.
                         let mut vals = Vec::with_capacity(16);
                         for e in 0..4 {
                             for r in 0..4 {
-                                let o = co0 + 4 * j + r;
-                                let i = ci_base + 4 * c4 + e;
-                                let idx = ((o * cin + i) * k + ky as usize) * k + kx as usize;
-                                vals.push(weight_lit(precision, layer, idx));
+                                vals.push(weight_lit(precision, layer, weight_index(o0 + r, i0 + e, ky, kx)));
                             }
                         }
                         let _ = writeln!(s, "        let m{c4}_{j} = {mat}({});", vals.join(", "));
                         for p in 0..px {
                             let prod = format!("m{c4}_{j} * v{p}_{c4}");
-                            let prod = if precision == Precision::F16 { format!("vec4<f32>({prod})") } else { prod };
-                            let _ = writeln!(s, "        a{p}_{j} += {prod};");
+                            let line = match math {
+                                Math::F16Widen => format!("a{p}_{j} += vec4<f32>({prod});"),
+                                Math::F16Packed => format!("t{p}_{j} += {prod};"),
+                                _ => format!("a{p}_{j} += {prod};"),
+                            };
+                            let _ = writeln!(s, "        {line}");
+                        }
+                    }
+                }
+                if math == Math::F16Packed {
+                    for p in 0..px {
+                        for j in 0..groups {
+                            let _ = writeln!(s, "        a{p}_{j} += vec4<f32>(t{p}_{j});");
                         }
                     }
                 }
@@ -228,20 +396,22 @@ pub(crate) fn layer_kernel(
             ci_base += src.channels;
         }
         // Epilogue: store every pixel of the invocation that lies inside the output.
+        let sum = |p: usize, j: usize| if dot4 { format!("vec4<f32>(a{p}_{j})") } else { format!("a{p}_{j}") };
         for p in 0..px {
             let _ = writeln!(s, "    if x0 + {p}u < out_size.x {{");
             if head {
                 let _ = writeln!(s, "        let p = vec2<i32>(vec2<u32>(x0 + {p}u, y));");
                 for j in 0..4 {
                     let raw = match (precision, output) {
-                        (Precision::Int8, Output::Head { output_scale }) => {
+                        (NetworkPrecision::Int8, Output::Head { output_scale }) => {
                             let m = vec4_lit(&multiplier[4 * j..4 * j + 4]);
                             format!(
-                                "clamp(round(a{p}_{j} * {m}), vec4<f32>(-128.0), vec4<f32>(127.0)) * {}",
+                                "clamp(round({} * {m}), vec4<f32>(-128.0), vec4<f32>(127.0)) * {}",
+                                sum(p, j),
                                 lit(*output_scale)
                             )
                         }
-                        _ => format!("a{p}_{j}"),
+                        _ => sum(p, j),
                     };
                     let _ = writeln!(s, "        let r{j} = finite4({raw});");
                 }
@@ -258,10 +428,10 @@ pub(crate) fn layer_kernel(
                 let _ = writeln!(s, "        let o = ((y * out_size.x + x0 + {p}u) * {}u) + {}u;", cout / 4, co0 / 4);
                 for j in 0..groups {
                     let store = match precision {
-                        Precision::Int8 => {
+                        NetworkPrecision::Int8 => {
                             let m = vec4_lit(&multiplier[co0 + 4 * j..co0 + 4 * j + 4]);
                             let lo = if spec.relu { "0.0" } else { "-128.0" };
-                            format!("act_requantize(a{p}_{j}, {m}, {lo})")
+                            format!("act_requantize({}, {m}, {lo})", sum(p, j))
                         }
                         _ => format!("act_pack(max(a{p}_{j}, vec4<f32>(0.0)))"),
                     };
@@ -276,7 +446,7 @@ pub(crate) fn layer_kernel(
     if head {
         s.push_str("fn sigmoid(x: f32) -> f32 {\n    return 1.0 / (1.0 + exp(-x));\n}\n\n");
     }
-    let _ = writeln!(s, "@compute @workgroup_size({}, {})", WORKGROUP[0], WORKGROUP[1]);
+    let _ = writeln!(s, "@compute @workgroup_size({}, {})", variant.workgroup[0], variant.workgroup[1]);
     s.push_str("fn main(@builtin(global_invocation_id) id: vec3<u32>) {\n");
     let _ = writeln!(s, "    let out_size = level_size({}u);", node.level);
     let _ = writeln!(s, "    let x0 = id.x * {px}u;");
@@ -296,9 +466,9 @@ pub(crate) fn layer_kernel(
     s
 }
 
-/// Number of output-channel blocks (the dispatch's z) of a layer.
-pub(crate) fn block_count(layer: &Layer, head: bool) -> u32 {
-    layer.spec.cout.div_ceil(output_block(&layer.spec, head)) as u32
+/// Number of output-channel blocks (the dispatch's z) of a layer in `variant`.
+pub(crate) fn block_count(layer: &Layer, variant: &KernelVariant) -> u32 {
+    layer.spec.cout.div_ceil(variant.block) as u32
 }
 
 fn vec4_lit(v: &[f32]) -> String {

@@ -5,19 +5,20 @@
 //! Kernels: `shaders/network/input.wgsl` (CPU reference `quantsr_model::cpu::network_input`) and
 //! one generated kernel per layer and rung (CPU reference `quantsr_model::network`).
 
+pub(crate) mod autotune;
 mod codegen;
 mod graph;
 mod probe;
 
+pub use autotune::Autotune;
+pub use codegen::{KernelVariant, Math};
 pub use probe::{NetworkProbe, ProbeOutput};
 
-pub(crate) use codegen::Precision;
-
 use quantsr_gpu::{ComputeKernel, GpuContext, GpuError, expand_includes, validate_wgsl, workgroups};
-use quantsr_model::Network;
+use quantsr_model::{Network, NetworkPrecision};
 use quantsr_monitor::Rung;
 
-use codegen::{Output, SWITCH_BLOCKS, WORKGROUP, block_count, layer_kernel};
+use codegen::{Output, SWITCH_BLOCKS, act_include, block_count, group_bytes, layer_kernel};
 use graph::{LayerNode, TENSORS, layer_nodes, level_size};
 
 /// The activation tensors, shared by every rung: one storage buffer per tensor, sized for the
@@ -33,7 +34,8 @@ impl NetworkTensors {
             for node in layer_nodes(net) {
                 for src in &node.sources {
                     let [w, h] = level_size(max_render_size, src.level);
-                    let size = u64::from(w) * u64::from(h) * (src.channels as u64 / 4) * Precision::F32.group_bytes();
+                    let size =
+                        u64::from(w) * u64::from(h) * (src.channels as u64 / 4) * group_bytes(NetworkPrecision::F32);
                     bytes[src.tensor] = bytes[src.tensor].max(size);
                 }
             }
@@ -55,6 +57,17 @@ impl NetworkTensors {
         Self { buffers }
     }
 
+    /// Zeroes every tensor (before timing kernels on them: stale bits read at another
+    /// precision could be NaNs).
+    pub(crate) fn clear(&self, ctx: &GpuContext) -> Result<(), GpuError> {
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        for b in &self.buffers {
+            encoder.clear_buffer(b, 0, None);
+        }
+        ctx.queue.submit([encoder.finish()]);
+        ctx.wait_idle()
+    }
+
     /// The buffer of the network input tensor (written by the input pass).
     pub(crate) fn input(&self) -> &wgpu::Buffer {
         &self.buffers[0]
@@ -70,17 +83,25 @@ pub(crate) struct ParamTargets<'a> {
     pub params_extra: [&'a wgpu::TextureView; 2],
 }
 
-/// One layer's pipelines: one with a `switch` over its output blocks (the dispatch's z), or,
-/// for layers with many blocks, one per block.
-struct LayerKernel {
+/// One layer's pipelines in one [`KernelVariant`]: one with a `switch` over its output blocks
+/// (the dispatch's z), or, for layers with many blocks, one per block.
+pub(crate) struct LayerKernel {
     name: &'static str,
     node: LayerNode,
+    variant: KernelVariant,
     kernels: Vec<ComputeKernel>,
     /// Bind groups: one per kernel for a tensor layer; per frame parity for the head.
     groups: Vec<wgpu::BindGroup>,
     /// The dispatch's z for each kernel.
     z: u32,
-    px: u32,
+}
+
+/// What every layer kernel of a rung binds: the frame uniforms, the activation tensors and
+/// the textures the head writes.
+pub(crate) struct LayerBindings<'a> {
+    pub uniforms: &'a wgpu::Buffer,
+    pub tensors: &'a NetworkTensors,
+    pub targets: &'a ParamTargets<'a>,
 }
 
 /// One neural rung: its input pass and its layer kernels, with the bind groups of the layers
@@ -93,74 +114,47 @@ pub(crate) struct NetworkRung {
 }
 
 impl NetworkRung {
-    /// Generates, validates and builds every kernel of `rung` for `net`.
-    pub(crate) fn new(
-        ctx: &GpuContext,
-        rung: Rung,
-        precision: Precision,
-        net: &Network,
-        uniforms: &wgpu::Buffer,
-        tensors: &NetworkTensors,
-        targets: &ParamTargets<'_>,
-    ) -> Result<Self, GpuError> {
+    /// Builds the input pass of `rung` for `net` and takes `layers`, one per layer of the graph
+    /// in dispatch order (from [`LayerKernel::new`] or the autotuner).
+    pub(crate) fn new(ctx: &GpuContext, rung: Rung, net: &Network, layers: Vec<LayerKernel>) -> Result<Self, GpuError> {
+        let (_, precision) = rung.network().expect("a neural rung");
         let features = ctx.device.features();
-        let constants: Vec<(&str, f64)> =
-            if precision == Precision::Int8 { vec![("INPUT_SCALE", f64::from(net.input_scale))] } else { Vec::new() };
+        let constants: Vec<(&str, f64)> = if precision == NetworkPrecision::Int8 {
+            vec![("INPUT_SCALE", f64::from(net.input_scale))]
+        } else {
+            Vec::new()
+        };
         let input_source = expand_includes(
             &quantsr_gpu::shader_file("network/input.wgsl")?
-                .replace(Precision::F32.act_include(), precision.act_include()),
+                .replace(act_include(NetworkPrecision::F32), act_include(precision)),
         )?;
         let input_shader = validate_wgsl(&format!("network/input.wgsl ({})", rung.name()), input_source, features)?;
         let input = ComputeKernel::new(ctx, &input_shader, "main", &constants)?;
-
-        let mut layers = Vec::new();
-        for node in layer_nodes(net) {
-            let layer = &net.layers[node.layer];
-            let head = node.output.is_none();
-            let output = if head { Output::Head { output_scale: net.output_scale } } else { Output::Tensor };
-            let blocks = block_count(layer, head);
-            let split: Vec<Option<usize>> =
-                if blocks > SWITCH_BLOCKS { (0..blocks as usize).map(Some).collect() } else { vec![None] };
-            let mut kernels = Vec::new();
-            for only in &split {
-                let source = expand_includes(&layer_kernel(precision, &node, layer, &output, *only))?;
-                let block = only.map_or(String::new(), |b| format!(" block {b}"));
-                let name = format!("network/{}.{}{block} ({})", net.kind.name(), layer.spec.name, rung.name());
-                let shader = validate_wgsl(&name, source, features)?;
-                kernels.push(ComputeKernel::new(ctx, &shader, "main", &[])?);
-            }
-            let device = &ctx.device;
-            let buffer = |i: usize| tensors.buffers[i].as_entire_binding();
-            let mut resources = vec![uniforms.as_entire_binding()];
-            resources.extend(node.sources.iter().map(|s| buffer(s.tensor)));
-            let groups = match node.output {
-                Some(o) => {
-                    resources.push(buffer(o));
-                    kernels.iter().map(|k| k.bind_group(device, 0, &resources)).collect()
-                }
-                None => targets
-                    .params_extra
-                    .iter()
-                    .map(|extra| {
-                        let mut r = resources.clone();
-                        r.extend(
-                            [targets.params, targets.beta_lo, targets.beta_hi, extra]
-                                .map(wgpu::BindingResource::TextureView),
-                        );
-                        kernels[0].bind_group(device, 0, &r)
-                    })
-                    .collect(),
-            };
-            layers.push(LayerKernel {
-                name: layer.spec.name,
-                z: if split.len() > 1 { 1 } else { blocks },
-                px: precision.pixels(&layer.spec, head),
-                node,
-                kernels,
-                groups,
-            });
-        }
         Ok(Self { rung, input, layers })
+    }
+
+    /// Builds every layer of `rung` in its default variant (no tuning).
+    pub(crate) fn with_default_kernels(
+        ctx: &GpuContext,
+        rung: Rung,
+        net: &Network,
+        bindings: &LayerBindings<'_>,
+    ) -> Result<Self, GpuError> {
+        let (_, precision) = rung.network().expect("a neural rung");
+        let layers = layer_nodes(net)
+            .into_iter()
+            .map(|node| {
+                let spec = &net.layers[node.layer].spec;
+                let variant = KernelVariant::default_for(precision, spec, node.output.is_none());
+                LayerKernel::new(ctx, rung, net, node, variant, bindings)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(ctx, rung, net, layers)
+    }
+
+    /// The variant each layer runs, by layer name, in dispatch order.
+    pub(crate) fn variants(&self) -> Vec<(&'static str, KernelVariant)> {
+        self.layers.iter().map(|l| (l.name, l.variant)).collect()
     }
 
     /// The input pass's kernel (its bind group depends on the caller's textures).
@@ -208,6 +202,57 @@ impl NetworkRung {
 }
 
 impl LayerKernel {
+    /// Generates, validates and builds the kernels of `node` (a layer of `net`) in `variant`.
+    pub(crate) fn new(
+        ctx: &GpuContext,
+        rung: Rung,
+        net: &Network,
+        node: LayerNode,
+        variant: KernelVariant,
+        bindings: &LayerBindings<'_>,
+    ) -> Result<Self, GpuError> {
+        let features = ctx.device.features();
+        let layer = &net.layers[node.layer];
+        let head = node.output.is_none();
+        let output = if head { Output::Head { output_scale: net.output_scale } } else { Output::Tensor };
+        let blocks = block_count(layer, &variant);
+        let split: Vec<Option<usize>> =
+            if blocks > SWITCH_BLOCKS { (0..blocks as usize).map(Some).collect() } else { vec![None] };
+        let mut kernels = Vec::new();
+        for only in &split {
+            let source = expand_includes(&layer_kernel(&variant, &node, layer, &output, *only))?;
+            let block = only.map_or(String::new(), |b| format!(" block {b}"));
+            let name =
+                format!("network/{}.{}{block} ({}, {})", net.kind.name(), layer.spec.name, rung.name(), variant.name());
+            let shader = validate_wgsl(&name, source, features)?;
+            kernels.push(ComputeKernel::new(ctx, &shader, "main", &[])?);
+        }
+        let device = &ctx.device;
+        let buffer = |i: usize| bindings.tensors.buffers[i].as_entire_binding();
+        let mut resources = vec![bindings.uniforms.as_entire_binding()];
+        resources.extend(node.sources.iter().map(|s| buffer(s.tensor)));
+        let targets = bindings.targets;
+        let groups = match node.output {
+            Some(o) => {
+                resources.push(buffer(o));
+                kernels.iter().map(|k| k.bind_group(device, 0, &resources)).collect()
+            }
+            None => targets
+                .params_extra
+                .iter()
+                .map(|extra| {
+                    let mut r = resources.clone();
+                    r.extend(
+                        [targets.params, targets.beta_lo, targets.beta_hi, extra]
+                            .map(wgpu::BindingResource::TextureView),
+                    );
+                    kernels[0].bind_group(device, 0, &r)
+                })
+                .collect(),
+        };
+        Ok(Self { name: layer.spec.name, z: if split.len() > 1 { 1 } else { blocks }, node, variant, kernels, groups })
+    }
+
     /// Records this layer's dispatches for a frame of `render_size`; an empty level (render
     /// sizes below 8) records nothing, and its tensor reads as zero downstream.
     fn record(&self, pass: &mut wgpu::ComputePass<'_>, parity: usize, render_size: [u32; 2]) {
@@ -215,7 +260,8 @@ impl LayerKernel {
         if w == 0 || h == 0 {
             return;
         }
-        let grid = [workgroups(w, WORKGROUP[0] * self.px), workgroups(h, WORKGROUP[1]), self.z];
+        let [wx, wy] = self.variant.workgroup;
+        let grid = [workgroups(w, wx * self.variant.pixels), workgroups(h, wy), self.z];
         for (i, kernel) in self.kernels.iter().enumerate() {
             let group = if self.node.output.is_some() { &self.groups[i] } else { &self.groups[parity] };
             kernel.record(pass, &[group], grid);

@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 
 use quantsr_gpu::{GpuContext, create_texture, read_buffer};
-use quantsr_model::{ModelFile, Network, NetworkKind, Tensor};
+use quantsr_model::{ModelFile, Network, NetworkPrecision, Tensor};
 use quantsr_monitor::Rung;
 
 use super::graph::{TENSORS, layer_nodes, level_size};
-use super::{NetworkRung, NetworkTensors, ParamTargets, Precision};
+use super::{KernelVariant, LayerBindings, LayerKernel, NetworkRung, NetworkTensors, ParamTargets};
 use crate::UpscalerError;
 use crate::uniforms::FrameUniforms;
 
@@ -27,7 +27,7 @@ pub struct ProbeOutput {
 /// One rung's network for tensors up to a maximum size.
 pub struct NetworkProbe {
     ctx: GpuContext,
-    precision: Precision,
+    precision: NetworkPrecision,
     network: Network,
     max_size: [u32; 2],
     /// The frame constants the kernels read (only the render size matters here).
@@ -37,26 +37,28 @@ pub struct NetworkProbe {
     rung: NetworkRung,
 }
 
-/// The precision and network of a neural rung.
-pub(crate) fn rung_plan(rung: Rung) -> Option<(Precision, NetworkKind)> {
-    match rung {
-        Rung::F32 => Some((Precision::F32, NetworkKind::Full)),
-        Rung::F16 => Some((Precision::F16, NetworkKind::Full)),
-        Rung::Int8 => Some((Precision::Int8, NetworkKind::Full)),
-        Rung::LiteInt8 => Some((Precision::Int8, NetworkKind::Lite)),
-        Rung::Taau => None,
-    }
-}
-
 impl NetworkProbe {
     /// Builds `rung`'s kernels for tensors of up to `max_size` (width, height). Building is the
     /// expensive part (seconds on lavapipe for the full network); runs are cheap.
     pub fn new(ctx: &GpuContext, model: &ModelFile, rung: Rung, max_size: [u32; 2]) -> Result<Self, UpscalerError> {
+        Self::with_variants(ctx, model, rung, max_size, None)
+    }
+
+    /// As [`NetworkProbe::new`], with layer `i` (in `quantsr_model::LAYER_NAMES` order) in
+    /// `variants[i]` instead of its default variant: how the parity tests run every candidate
+    /// the autotuner may pick.
+    pub fn with_variants(
+        ctx: &GpuContext,
+        model: &ModelFile,
+        rung: Rung,
+        max_size: [u32; 2],
+        variants: Option<&[KernelVariant]>,
+    ) -> Result<Self, UpscalerError> {
         let size = max_size;
-        let Some((precision, kind)) = rung_plan(rung) else {
+        let Some((kind, precision)) = rung.network() else {
             return Err(UpscalerError::RungUnavailable { rung, why: "taau has no network".into() });
         };
-        if precision == Precision::F16 && !ctx.caps.shader_f16 {
+        if precision == NetworkPrecision::F16 && !ctx.caps.shader_f16 {
             return Err(UpscalerError::RungUnavailable { rung, why: "the device does not support SHADER_F16".into() });
         }
         let network = model.network(kind).clone();
@@ -79,7 +81,30 @@ impl NetworkProbe {
             beta_hi: &views[2],
             params_extra: [&views[3], &views[4]],
         };
-        let rung = NetworkRung::new(ctx, rung, precision, &network, &uniforms, &tensors, &targets)?;
+        let bindings = LayerBindings { uniforms: &uniforms, tensors: &tensors, targets: &targets };
+        let rung = match variants {
+            None => NetworkRung::with_default_kernels(ctx, rung, &network, &bindings)?,
+            Some(variants) => {
+                let layers = layer_nodes(&network)
+                    .into_iter()
+                    .map(|node| {
+                        let spec = &network.layers[node.layer].spec;
+                        let v = variants
+                            .get(node.layer)
+                            .copied()
+                            .filter(|v| v.fits(precision, spec, node.output.is_none()));
+                        let Some(v) = v else {
+                            return Err(UpscalerError::RungUnavailable {
+                                rung,
+                                why: format!("no variant that fits layer {} was given", spec.name),
+                            });
+                        };
+                        Ok(LayerKernel::new(ctx, rung, &network, node, v, &bindings)?)
+                    })
+                    .collect::<Result<Vec<_>, UpscalerError>>()?;
+                NetworkRung::new(ctx, rung, &network, layers)?
+            }
+        };
         Ok(Self { ctx: ctx.clone(), precision, network, max_size, uniforms, tensors, textures, rung })
     }
 
@@ -89,9 +114,11 @@ impl NetworkProbe {
     /// does; [`NetworkProbe::run_quantized`] takes the integers directly.
     pub fn run(&self, input: &Tensor) -> Result<ProbeOutput, UpscalerError> {
         let stored: Vec<u8> = match self.precision {
-            Precision::F32 => bytemuck::cast_slice(&hwc(input)).to_vec(),
-            Precision::F16 => hwc(input).iter().flat_map(|&v| half::f16::from_f32(v).to_bits().to_le_bytes()).collect(),
-            Precision::Int8 => {
+            NetworkPrecision::F32 => bytemuck::cast_slice(&hwc(input)).to_vec(),
+            NetworkPrecision::F16 => {
+                hwc(input).iter().flat_map(|&v| half::f16::from_f32(v).to_bits().to_le_bytes()).collect()
+            }
+            NetworkPrecision::Int8 => {
                 let q = quantsr_model::network::quantize_input(&self.network, input);
                 return self.run_quantized(&q);
             }
@@ -145,12 +172,12 @@ impl NetworkProbe {
             let n = lw as usize * lh as usize * channels[i];
             let bytes: Vec<u8> = read_buffer(&self.ctx, &self.tensors.buffers[i])?;
             let values: Vec<f32> = match self.precision {
-                Precision::F32 => bytemuck::cast_slice::<u8, f32>(&bytes[..n * 4]).to_vec(),
-                Precision::F16 => bytes[..n * 2]
+                NetworkPrecision::F32 => bytemuck::cast_slice::<u8, f32>(&bytes[..n * 4]).to_vec(),
+                NetworkPrecision::F16 => bytes[..n * 2]
                     .chunks_exact(2)
                     .map(|b| half::f16::from_bits(u16::from_le_bytes([b[0], b[1]])).to_f32())
                     .collect(),
-                Precision::Int8 => bytes[..n].iter().map(|&b| f32::from(b as i8)).collect(),
+                NetworkPrecision::Int8 => bytes[..n].iter().map(|&b| f32::from(b as i8)).collect(),
             };
             tensors.insert((*name).to_owned(), chw(&values, channels[i], lw as usize, lh as usize));
         }
@@ -172,6 +199,11 @@ impl NetworkProbe {
 }
 
 impl NetworkProbe {
+    /// The variant each layer runs, by name, in dispatch order.
+    pub fn variants(&self) -> Vec<(&'static str, KernelVariant)> {
+        self.rung.variants()
+    }
+
     /// Wall-clock milliseconds per dispatch of every layer at `size` (at most the probe's), each
     /// run `repeats` times in one submission after one warm-up submission: what each kernel
     /// costs on its own, for tuning. The tensors hold whatever the last run left.
