@@ -14,18 +14,34 @@ fn axpy_over_a_million_elements_matches_cpu_exactly() {
 }
 
 #[test]
-fn f16_arithmetic_rounds_like_the_cpu_per_operation() {
+fn f16_arithmetic_rounds_like_the_cpu_per_operation_or_fused() {
     let ctx = test_gpu();
     assert!(ctx.caps.shader_f16, "lavapipe and every recent GPU grant SHADER_F16; this device did not");
     let x: Vec<half::f16> = (0..8192).map(|i| half::f16::from_f32((i as f32 - 4096.0) * 0.0173)).collect();
     let gpu = selftest::f16_probe_gpu(&ctx, 1.7, 0.3, &x).unwrap();
-    let cpu = selftest::f16_probe_cpu(1.7, 0.3, &x);
-    // f16 rounding of s·x then +t: the device must not keep f32 intermediates.
-    let mismatches = gpu.iter().zip(&cpu).filter(|(g, c)| g != c).count();
-    assert_eq!(mismatches, 0, "{mismatches} of {} f16 results differ from per-operation rounding", x.len());
+    // f16 rounding of s·x then +t, or one rounding of the fused result: never f32 intermediates.
+    let mismatches = selftest::f16_probe_mismatches(1.7, 0.3, &x, &gpu);
+    assert_eq!(mismatches, 0, "{mismatches} of {} f16 results are neither per-operation nor fused f16", x.len());
     // And the result really is f16, not f32 rounded at the end: some inputs must differ.
     let f32_path = x.iter().map(|v| half::f16::from_f32(v.to_f32() * 1.7 + 0.3));
     assert!(f32_path.zip(&gpu).any(|(a, b)| a != *b), "f16 math was indistinguishable from f32 math");
+}
+
+#[test]
+fn the_f16_self_test_accepts_a_fused_multiply_add_and_refuses_a_wrong_result() {
+    let x: Vec<half::f16> = (0..8192).map(|i| half::f16::from_f32((i as f32 - 4096.0) * 0.0173)).collect();
+    let separate = selftest::f16_probe_cpu(1.7, 0.3, &x);
+    let fused = selftest::f16_probe_cpu_fused(1.7, 0.3, &x);
+    let differ = separate.iter().zip(&fused).filter(|(a, b)| a != b).count();
+    assert!(differ > 0, "the inputs must tell fused from separate rounding");
+    assert_eq!(selftest::f16_probe_mismatches(1.7, 0.3, &x, &separate), 0);
+    assert_eq!(selftest::f16_probe_mismatches(1.7, 0.3, &x, &fused), 0, "a fused result ({differ} differ) is correct");
+    // Two ulps off on one value, or NaNs, are not.
+    let mut wrong = fused.clone();
+    wrong[100] = half::f16::from_bits(wrong[100].to_bits() + 2);
+    assert_eq!(selftest::f16_probe_mismatches(1.7, 0.3, &x, &wrong), 1);
+    let nan = vec![half::f16::NAN; x.len()];
+    assert_eq!(selftest::f16_probe_mismatches(1.7, 0.3, &x, &nan), x.len());
 }
 
 #[test]

@@ -47,7 +47,7 @@ impl FrameLoop {
     pub fn frame(&mut self, upscaler: &mut Upscaler, load_ms: f64) -> FrameInfo {
         let ctx = &self.ctx;
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        self.load.record(&ctx.queue, &mut encoder, load_ms);
+        self.load.record(&ctx.queue, &mut encoder, u64::from(self.frame), load_ms);
         let info = upscaler
             .dispatch(
                 &mut encoder,
@@ -72,6 +72,7 @@ impl FrameLoop {
         self.frame += 1;
         self.in_flight.push_back(ctx.queue.submit([encoder.finish()]));
         upscaler.after_submit();
+        self.load.after_submit(&ctx.device);
         upscaler.report_frame(info.frame_index, FrameReport { other_gpu_ms: Some(load_ms), host_frame_ms: None });
         if self.in_flight.len() > FRAMES_IN_FLIGHT {
             let oldest = self.in_flight.pop_front().unwrap();

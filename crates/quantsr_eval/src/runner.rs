@@ -3,7 +3,6 @@
 //! display-resolution result back. The engine behind `quantsr upscale` and `quantsr eval`.
 
 use quantsr_gpu::{GpuContext, create_texture, read_texture, wgpu};
-use quantsr_monitor::TimestampRing;
 use quantsr_sequence::{Frame, Image, SequenceReader};
 use quantsr_upscaler::{
     Autotune, DispatchInputs, Exposure, FrameReport, LoadProfile, ModelFile, Rung, SyntheticLoad, TelemetryRecord,
@@ -151,13 +150,15 @@ enum Engine {
     Spatial(SpatialUpscaler),
 }
 
-/// The "renderer's" other work: a synthetic GPU load recorded before the upscaler each frame,
-/// timed with its own timestamp ring where the device has one.
+/// The "renderer's" other work: a synthetic GPU load recorded before the upscaler each frame
+/// (it times itself where the device has timestamps).
 struct Load {
     pass: SyntheticLoad,
     profile: LoadProfile,
     total_frames: u64,
-    ring: Option<TimestampRing>,
+    /// The load's measured GPU time goes to the controller (the upscaler times by timestamps
+    /// too); otherwise the controller gets the load as asked for.
+    report_measured: bool,
 }
 
 /// A method bound to one sequence's sizes, ready to run frames in order.
@@ -312,8 +313,8 @@ impl SequenceRunner {
         let upscaler = self.upscaler("cannot carry a synthetic load (use taau or neural)")?;
         let timed = upscaler.timing_source() == Some(TimingSource::Timestamps);
         let pass = SyntheticLoad::new(&ctx)?;
-        let ring = timed.then(|| TimestampRing::new(&ctx.device, &ctx.queue, 4, 1));
-        self.load = Some(Load { pass, profile, total_frames, ring });
+        let report_measured = timed && pass.is_timed();
+        self.load = Some(Load { pass, profile, total_frames, report_measured });
         Ok(())
     }
 
@@ -347,9 +348,10 @@ impl SequenceRunner {
     /// Reports the load's GPU times that came back to the controller.
     fn harvest_load(&mut self) {
         let (Some(load), Engine::Temporal(u)) = (&mut self.load, &mut self.engine) else { return };
-        let Some(ring) = &mut load.ring else { return };
-        ring.after_submit();
-        for t in ring.harvest(&self.ctx.device) {
+        for t in load.pass.after_submit(&self.ctx.device) {
+            if !load.report_measured {
+                continue;
+            }
             u.report_frame(t.frame_index, FrameReport { other_gpu_ms: Some(t.total_ms()), host_frame_ms: None });
         }
     }
@@ -391,16 +393,11 @@ impl SequenceRunner {
         let mut nominal_load = None;
         if let Some(load) = &mut self.load {
             let ms = load.profile.ms_at(frame_index, load.total_frames);
-            match &mut load.ring {
-                Some(ring) => {
-                    ring.begin_frame(frame_index);
-                    load.pass.record_timed(q, &mut encoder, ms, ring.pass_writes());
-                    ring.end_frame(&mut encoder);
-                }
-                None => {
-                    load.pass.record(q, &mut encoder, ms);
-                    nominal_load = Some(ms);
-                }
+            load.pass.record(q, &mut encoder, frame_index, ms);
+            // A load that does not time itself is known only as asked for; a frame without load
+            // has none to time.
+            if !load.report_measured || ms <= 0.0 {
+                nominal_load = Some(ms);
             }
         }
         let info = upscaler.dispatch(

@@ -1,11 +1,31 @@
 //! The GPU side of synthetic load: a compute pass whose cost follows a requested number of
 //! milliseconds, recorded before the upscaler like a renderer's own passes.
+//!
+//! A GPU idles at low clocks and speeds up under load, so a rate measured once at creation is
+//! wrong by the time frames run (on an H200 a requested 4 ms measured 23 ms). The pass is
+//! therefore calibrated after a sustained warm-up, against GPU time where the device has
+//! timestamps, and then corrected from every frame's own measured time (closed loop): where
+//! timestamps exist, a requested `ms` reads `ms` whatever the clocks do.
 
+use std::collections::VecDeque;
 use std::time::Instant;
 
 use quantsr_gpu::{ComputeKernel, GpuContext, GpuError, wgpu};
 
+use crate::timestamps::{FrameTimings, TimestampRing};
+
 const LOAD_WORKGROUPS: u32 = 256;
+
+/// Wall-clock time the pass keeps the device busy before calibrating, so clocks have risen.
+const WARM_UP_MS: f64 = 300.0;
+
+/// Weight of one frame's measurement in the closed-loop correction, in log space: half the
+/// error is removed per measured frame, so a factor-2 error is under 1% after 10 frames while
+/// one noisy frame moves the rate by at most `sqrt` of its error.
+const CORRECTION_GAIN: f64 = 0.5;
+
+/// The largest factor one frame's correction may apply (a stalled frame is not a slow device).
+const MAX_CORRECTION: f64 = 4.0;
 
 /// A calibrated synthetic-load pass.
 pub struct SyntheticLoad {
@@ -13,11 +33,16 @@ pub struct SyntheticLoad {
     params: wgpu::Buffer,
     bind: wgpu::BindGroup,
     iterations_per_ms: f64,
+    /// The pass's own timestamps (devices with `TIMESTAMP_QUERY`).
+    ring: Option<TimestampRing>,
+    /// Frames recorded with timestamps and not yet measured: (frame, iterations, requested ms).
+    pending: VecDeque<(u64, u32, f64)>,
 }
 
 impl SyntheticLoad {
     /// Builds the pass and calibrates how many loop iterations take one millisecond on this
-    /// device (a blocking measurement, done once at creation).
+    /// device: after a sustained warm-up, by GPU timestamps where the device has them (wall
+    /// clock otherwise). A blocking measurement of about half a second, done once.
     pub fn new(ctx: &GpuContext) -> Result<Self, GpuError> {
         let kernel = ComputeKernel::from_path(ctx, "shared/synthetic_load.wgsl", "main")?;
         let params = ctx.device.create_buffer(&wgpu::BufferDescriptor {
@@ -33,47 +58,127 @@ impl SyntheticLoad {
             mapped_at_creation: false,
         });
         let bind = kernel.bind_group(&ctx.device, 0, &[params.as_entire_binding(), sink.as_entire_binding()]);
-        let mut load = Self { kernel, params, bind, iterations_per_ms: 1.0 };
-        // Time two sizes and take the slope, so fixed dispatch overhead does not skew the rate.
-        let time = |load: &Self, iterations: u32| -> Result<f64, GpuError> {
-            let mut best = f64::MAX;
-            for _ in 0..3 {
-                let mut encoder = ctx.device.create_command_encoder(&Default::default());
-                load.record_iterations(&ctx.queue, &mut encoder, iterations, None);
-                let start = Instant::now();
-                ctx.queue.submit([encoder.finish()]);
-                ctx.wait_idle()?;
-                best = best.min(start.elapsed().as_secs_f64() * 1e3);
-            }
-            Ok(best)
-        };
-        time(&load, 16)?; // compile at first dispatch happens here
-        let (small, large) = (256, 4096);
-        let (t_small, t_large) = (time(&load, small)?, time(&load, large)?);
-        load.iterations_per_ms = f64::from(large - small) / (t_large - t_small).max(1e-3);
-        log::info!("synthetic load: {:.0} iterations per ms", load.iterations_per_ms);
+        let ring = ctx.caps.timestamps.then(|| TimestampRing::new(&ctx.device, &ctx.queue, 8, 1));
+        let mut load = Self { kernel, params, bind, iterations_per_ms: 1.0, ring, pending: VecDeque::new() };
+        load.calibrate(ctx)?;
         Ok(load)
     }
 
-    fn record_iterations(
-        &self,
-        queue: &wgpu::Queue,
-        encoder: &mut wgpu::CommandEncoder,
-        iterations: u32,
-        writes: Option<wgpu::ComputePassTimestampWrites<'_>>,
-    ) {
-        queue.write_buffer(&self.params, 0, bytemuck::cast_slice(&[iterations, 0, 0, 0]));
+    /// Times one submission of `iterations`: GPU time from the pass's own timestamps where
+    /// there are any, wall clock around submit-and-wait otherwise.
+    fn time_once(&mut self, ctx: &GpuContext, iterations: u32) -> Result<f64, GpuError> {
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let timed = self.ring.as_mut().is_some_and(|r| r.begin_frame(u64::MAX));
+        let writes = if timed { self.ring.as_mut().and_then(TimestampRing::pass_writes) } else { None };
+        queue_iterations(&ctx.queue, &self.params, iterations);
+        self.kernel.dispatch(&mut encoder, &[&self.bind], [LOAD_WORKGROUPS, 1, 1], writes);
+        if timed && let Some(ring) = self.ring.as_mut() {
+            ring.end_frame(&mut encoder);
+        }
+        let start = Instant::now();
+        ctx.queue.submit([encoder.finish()]);
+        ctx.wait_idle()?;
+        let wall = start.elapsed().as_secs_f64() * 1e3;
+        let Some(ring) = self.ring.as_mut().filter(|_| timed) else { return Ok(wall) };
+        ring.after_submit();
+        ctx.wait_idle()?;
+        let gpu: Vec<FrameTimings> = ring.harvest(&ctx.device);
+        Ok(gpu.first().map_or(wall, FrameTimings::total_ms))
+    }
+
+    fn calibrate(&mut self, ctx: &GpuContext) -> Result<(), GpuError> {
+        self.time_once(ctx, 16)?; // compile at first dispatch happens here
+        // Keep the device busy long enough that its clocks leave idle, with submissions of
+        // about 10 ms (sized from a first guess).
+        let probe = 1024;
+        let guess = f64::from(probe) / self.time_once(ctx, probe)?.max(1e-3);
+        let chunk = (10.0 * guess).clamp(1.0, 1e9) as u32;
+        let start = Instant::now();
+        while start.elapsed().as_secs_f64() * 1e3 < WARM_UP_MS {
+            self.time_once(ctx, chunk)?;
+        }
+        // Two sizes, best of three each; the slope leaves out the fixed cost of a dispatch.
+        let (small, large) = (chunk / 8 + 1, chunk);
+        let mut best = |n: u32| -> Result<f64, GpuError> {
+            let mut b = f64::MAX;
+            for _ in 0..3 {
+                b = b.min(self.time_once(ctx, n)?);
+            }
+            Ok(b)
+        };
+        let (t_small, t_large) = (best(small)?, best(large)?);
+        self.iterations_per_ms = f64::from(large - small) / (t_large - t_small).max(1e-3);
+        log::info!(
+            "synthetic load: {:.0} iterations per ms ({})",
+            self.iterations_per_ms,
+            if self.ring.is_some() { "GPU timestamps" } else { "wall clock" }
+        );
+        Ok(())
+    }
+
+    fn iterations_for(&self, ms: f64) -> u32 {
+        if ms > 0.0 && ms.is_finite() { (ms * self.iterations_per_ms).round().clamp(1.0, 1e9) as u32 } else { 0 }
+    }
+
+    /// Records a pass costing about `ms` milliseconds of GPU time for frame `frame_index`
+    /// (nothing for `ms <= 0`). Where the device has timestamps the pass times itself, and
+    /// [`SyntheticLoad::after_submit`] corrects the calibration from what it measured. Uses a
+    /// uniform written through the queue: one call per submitted encoder.
+    pub fn record(&mut self, queue: &wgpu::Queue, encoder: &mut wgpu::CommandEncoder, frame_index: u64, ms: f64) {
+        let iterations = self.iterations_for(ms);
+        if iterations == 0 {
+            return;
+        }
+        let timed = self.ring.as_mut().is_some_and(|r| r.begin_frame(frame_index));
+        let writes = if timed { self.ring.as_mut().and_then(TimestampRing::pass_writes) } else { None };
+        queue_iterations(queue, &self.params, iterations);
         self.kernel.dispatch(encoder, &[&self.bind], [LOAD_WORKGROUPS, 1, 1], writes);
+        if timed && let Some(ring) = self.ring.as_mut() {
+            ring.end_frame(encoder);
+            self.pending.push_back((frame_index, iterations, ms));
+        }
     }
 
-    /// Records a pass costing about `ms` milliseconds of GPU time (nothing for `ms <= 0`).
-    /// Uses a uniform written through the queue: one call per submitted encoder.
-    pub fn record(&self, queue: &wgpu::Queue, encoder: &mut wgpu::CommandEncoder, ms: f64) {
-        self.record_timed(queue, encoder, ms, None);
+    /// Call after submitting the encoder [`SyntheticLoad::record`] recorded into: returns the
+    /// GPU time measured for every earlier frame whose timings have come back (never waits),
+    /// and corrects the calibration from them. Empty without timestamps.
+    pub fn after_submit(&mut self, device: &wgpu::Device) -> Vec<FrameTimings> {
+        let Some(ring) = self.ring.as_mut() else { return Vec::new() };
+        ring.after_submit();
+        let measured = ring.harvest(device);
+        for t in &measured {
+            while let Some(&(frame, iterations, requested)) = self.pending.front() {
+                if frame > t.frame_index {
+                    break;
+                }
+                self.pending.pop_front();
+                if frame == t.frame_index {
+                    self.correct(iterations, requested, t.total_ms());
+                }
+            }
+        }
+        measured
     }
 
-    /// As [`SyntheticLoad::record`], with the pass timestamped (an empty pass when `ms <= 0`,
-    /// so the timestamps are always written).
+    /// Moves the rate toward the one that would have made `iterations` cost `requested` ms,
+    /// given that they measured `measured` ms.
+    fn correct(&mut self, iterations: u32, requested: f64, measured: f64) {
+        if iterations == 0 || !(measured > 0.0 && measured.is_finite()) {
+            return;
+        }
+        let factor = (requested / measured).clamp(1.0 / MAX_CORRECTION, MAX_CORRECTION);
+        self.iterations_per_ms *= factor.powf(CORRECTION_GAIN);
+    }
+
+    /// Whether the pass times itself, so [`SyntheticLoad::after_submit`] reports measured GPU
+    /// time and the calibration follows the device's clocks.
+    pub fn is_timed(&self) -> bool {
+        self.ring.is_some()
+    }
+
+    /// As [`SyntheticLoad::record`] with the caller's timestamp writes on the pass (an empty
+    /// pass when `ms <= 0`, so the timestamps are always written). Open loop: the calibration
+    /// is not corrected from these frames.
     pub fn record_timed(
         &self,
         queue: &wgpu::Queue,
@@ -81,13 +186,24 @@ impl SyntheticLoad {
         ms: f64,
         writes: Option<wgpu::ComputePassTimestampWrites<'_>>,
     ) {
-        let iterations =
-            if ms > 0.0 && ms.is_finite() { (ms * self.iterations_per_ms).round().clamp(1.0, 1e9) } else { 0.0 };
-        self.record_iterations(queue, encoder, iterations as u32, writes);
+        queue_iterations(queue, &self.params, self.iterations_for(ms));
+        self.kernel.dispatch(encoder, &[&self.bind], [LOAD_WORKGROUPS, 1, 1], writes);
     }
 
-    /// Calibrated loop iterations per millisecond.
+    /// Loop iterations per millisecond, as calibrated and corrected so far.
     pub fn iterations_per_ms(&self) -> f64 {
         self.iterations_per_ms
     }
+
+    /// Replaces the calibration, as if the device had changed speed since it was measured;
+    /// the closed loop then corrects it again from measured frames.
+    pub fn set_iterations_per_ms(&mut self, rate: f64) {
+        if rate > 0.0 && rate.is_finite() {
+            self.iterations_per_ms = rate;
+        }
+    }
+}
+
+fn queue_iterations(queue: &wgpu::Queue, params: &wgpu::Buffer, iterations: u32) {
+    queue.write_buffer(params, 0, bytemuck::cast_slice(&[iterations, 0, 0, 0]));
 }

@@ -19,7 +19,8 @@ fn gpu_ms(ctx: &quantsr_gpu::GpuContext, record: impl FnOnce(&mut wgpu::CommandE
 fn synthetic_load_costs_roughly_what_is_asked() {
     let ctx = test_gpu();
     let load = SyntheticLoad::new(&ctx).unwrap();
-    let best = |ms: f64| (0..3).map(|_| gpu_ms(&ctx, |e| load.record(&ctx.queue, e, ms))).fold(f64::MAX, f64::min);
+    let best =
+        |ms: f64| (0..3).map(|_| gpu_ms(&ctx, |e| load.record_timed(&ctx.queue, e, ms, None))).fold(f64::MAX, f64::min);
     let (small, large) = (best(4.0), best(16.0));
     let ratio = large / small;
     // Wall clock includes a submit overhead of well under a millisecond on lavapipe.
@@ -91,7 +92,8 @@ fn timestamp_ring_values_equal_a_blocking_readback_and_nothing_leaks_over_1000_f
     let mut direct = Vec::new();
     let mut harvested = Vec::new();
     let before = quantsr_gpu::resource_counts(&ctx).expect("the backend reports its objects");
-    assert!(before.buffers > 0 && before.query_sets == 3, "{before:?}");
+    // The ring's 3 sets, and the load's own ring.
+    assert!(before.buffers > 0 && before.query_sets >= 3, "{before:?}");
     for frame in 0..frames {
         ring.after_submit();
         harvested.extend(ring.harvest(&ctx.device));
@@ -154,4 +156,45 @@ fn a_ring_that_is_never_read_back_drops_frames_instead_of_waiting() {
     ctx.wait_idle().unwrap();
     assert_eq!(ring.harvest(&ctx.device).len(), 3);
     assert!(ring.begin_frame(10));
+}
+
+/// Frames of `ms` each through the load's own closed loop, paced one at a time (submit, then
+/// harvest after the GPU finished): returns the GPU time measured for each.
+fn closed_loop_frames(
+    ctx: &quantsr_gpu::GpuContext,
+    load: &mut SyntheticLoad,
+    first: u64,
+    frames: u64,
+    ms: f64,
+) -> Vec<f64> {
+    let mut measured = Vec::new();
+    for frame in first..first + frames {
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        load.record(&ctx.queue, &mut encoder, frame, ms);
+        ctx.queue.submit([encoder.finish()]);
+        measured.extend(load.after_submit(&ctx.device).iter().map(|t| t.total_ms()));
+        ctx.wait_idle().unwrap();
+    }
+    measured.extend(load.after_submit(&ctx.device).iter().map(|t| t.total_ms()));
+    measured
+}
+
+#[test]
+fn synthetic_load_reads_what_is_asked_after_ten_frames_even_when_the_device_changes_speed() {
+    let ctx = test_gpu();
+    assert!(ctx.caps.timestamps, "the device did not grant TIMESTAMP_QUERY");
+    let mut load = SyntheticLoad::new(&ctx).unwrap();
+    assert!(load.is_timed());
+    let within = |got: f64| (got - 20.0).abs() <= 0.15 * 20.0;
+    let settled = closed_loop_frames(&ctx, &mut load, 0, 12, 20.0);
+    let last = *settled.last().expect("timings came back");
+    assert!(within(last), "asked for 20 ms, measured {last:.2} ms after 10 frames ({settled:.2?})");
+    // The device becomes 3x slower than calibrated (or the clocks drop): the rate is now 3x
+    // too high, and the loop must bring the load back to what is asked.
+    let rate = load.iterations_per_ms();
+    load.set_iterations_per_ms(rate * 3.0);
+    let recovered = closed_loop_frames(&ctx, &mut load, 100, 12, 20.0);
+    assert!(recovered[0] > 40.0, "the miscalibration shows at first: {recovered:.2?}");
+    let last = *recovered.last().unwrap();
+    assert!(within(last), "after the speed change, 20 ms measured {last:.2} ms ({recovered:.2?})");
 }

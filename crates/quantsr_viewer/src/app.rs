@@ -694,8 +694,8 @@ impl Viewer {
             if self.load.is_none() {
                 self.load = Some(SyntheticLoad::new(&self.gpu).context("creating the synthetic load pass")?);
             }
-            if let Some(load) = &self.load {
-                load.record(&self.gpu.queue, &mut encoder, load_ms);
+            if let Some(load) = &mut self.load {
+                load.record(&self.gpu.queue, &mut encoder, self.frame, load_ms);
             }
         }
         let record = self.integration.record(
@@ -744,6 +744,10 @@ impl Viewer {
 
         // Timings of earlier frames come back now (never waited for) and reach the controllers.
         self.integration.after_submit();
+        if let Some(load) = &mut self.load {
+            // Corrects the load's calibration from its own measured GPU time.
+            load.after_submit(&self.gpu.device);
+        }
         self.history.push(FrameSample {
             frame: self.frame,
             method,

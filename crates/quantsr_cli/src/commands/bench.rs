@@ -7,7 +7,7 @@ use anyhow::{Context as _, bail};
 use quantsr_gpu::{GpuContext, GpuOptions, create_texture, measure_fma_peak, wgpu};
 use quantsr_scenes::{FrameRequest, SceneRenderer, builtin_scene};
 use quantsr_upscaler::{
-    DispatchInputs, NetworkProbe, PASS_NAMES, QualityMode, Rung, Upscaler, UpscalerDescriptor, jitter_offset,
+    DispatchInputs, NetworkProbe, PASS_NAMES, QualityMode, Upscaler, UpscalerDescriptor, jitter_offset,
     jitter_phase_count, mip_bias,
 };
 use serde::Serialize;
