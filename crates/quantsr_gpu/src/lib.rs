@@ -15,7 +15,7 @@ mod texture;
 pub use context::{Capabilities, GpuContext, GpuOptions, WANTED_FEATURES, test_gpu};
 pub use error::GpuError;
 pub use kernel::{ComputeKernel, workgroups, workgroups_2d};
-pub use peak::measure_fma_peak;
+pub use peak::{PeakKind, measure_fma_peak, measure_peak};
 pub use readback::{TextureData, read_buffer, read_texture, read_texture_rect};
 pub use resources::{ResourceCounts, resource_counts};
 pub use shader::{

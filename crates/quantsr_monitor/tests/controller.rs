@@ -715,3 +715,23 @@ fn a_recorded_run_is_judged_at_the_speed_the_device_showed() {
     let m = assess(&s, &slow_lite, |r, i| cost(r) * measured[i as usize], 20, LATENCY);
     assert_eq!(m.within_budget_pct, at_speed.within_budget_pct, "{m:?}");
 }
+
+#[test]
+fn the_first_frame_runs_the_best_rung_the_start_up_timings_fit() {
+    // 16.7 ms budget, 10% margin: f32 (20 ms) does not fit, f16 (9 ms) does.
+    let timings =
+        vec![(Rung::F32, 20.0), (Rung::F16, 9.0), (Rung::Int8, 6.0), (Rung::LiteInt8, 3.0), (Rung::Taau, 1.5)];
+    let start = |settings: ControllerSettings| {
+        let d = Controller::new(settings).unwrap().next_rung(0);
+        assert_eq!(d.reason, Some(SwitchReason::Start));
+        d.rung
+    };
+    assert_eq!(start(ControllerSettings { start_cost_ms: timings.clone(), ..settings() }), Rung::F16);
+    // Without start-up timings, or when none fits, the last resort.
+    assert_eq!(start(settings()), Rung::Taau);
+    let slow: Vec<(Rung, f64)> = timings.iter().map(|&(r, ms)| (r, ms * 20.0)).collect();
+    assert_eq!(start(ControllerSettings { start_cost_ms: slow, ..settings() }), Rung::Taau);
+    // A fast device starts on the top rung.
+    let fast: Vec<(Rung, f64)> = timings.iter().map(|&(r, ms)| (r, ms / 4.0)).collect();
+    assert_eq!(start(ControllerSettings { start_cost_ms: fast, ..settings() }), Rung::F32);
+}

@@ -468,6 +468,8 @@ impl Upscaler {
         if self.frame_index == 0 {
             let timed = self.time_rungs(&settings.allowed)?;
             settings.prior_relative_cost = timed.into_iter().filter(|(_, ms)| ms.is_finite() && *ms > 0.0).collect();
+            // The same times, absolute, pick the first rung: the best one that fits.
+            settings.start_cost_ms = settings.prior_relative_cost.clone();
         }
         let controller = Controller::new(settings)?;
         let source = self.timing_override.unwrap_or_else(|| self.default_timing_source());

@@ -1,10 +1,11 @@
 //! `quantsr bench`: GPU time per pass and per rung from timestamp queries, next to the
-//! device's measured FMA peak from the same run.
+//! device's measured peak of each precision (f32 FMA, f16 FMA, int8 `dot4I8Packed`) from the
+//! same run. Rungs are timed after a second of sustained load, interleaved frame by frame.
 
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
-use quantsr_gpu::{GpuContext, GpuOptions, create_texture, measure_fma_peak, wgpu};
+use quantsr_gpu::{GpuContext, GpuOptions, PeakKind, create_texture, measure_peak, wgpu};
 use quantsr_scenes::{FrameRequest, SceneRenderer, builtin_scene};
 use quantsr_upscaler::{
     DispatchInputs, NetworkProbe, PASS_NAMES, QualityMode, Upscaler, UpscalerDescriptor, jitter_offset,
@@ -48,6 +49,7 @@ struct RungResult {
     network_ms: f64,
     network_gflop: f64,
     gflops: f64,
+    /// Share of the peak of the rung's own precision (`peak` in the report).
     peak_fraction: f64,
     passes: std::collections::BTreeMap<&'static str, f64>,
     passes_p95: std::collections::BTreeMap<&'static str, f64>,
@@ -59,8 +61,22 @@ struct Report {
     adapter: String,
     display_size: [u32; 2],
     render_size: [u32; 2],
-    peak_gflops: Option<f64>,
+    /// Measured peak per precision (`f32`, `f16`, `int8`), in G operations per second.
+    peak: std::collections::BTreeMap<&'static str, f64>,
     rungs: Vec<RungResult>,
+    /// With `--layers`: every layer of every neural rung on its own.
+    layers: Vec<LayerResult>,
+}
+
+#[derive(Debug, Serialize)]
+struct LayerResult {
+    rung: &'static str,
+    layer: &'static str,
+    /// The kernel variant the autotuner chose for this layer.
+    variant: String,
+    /// Wall milliseconds per dispatch.
+    ms: f64,
+    gflops: f64,
 }
 
 /// Size of a network level (0 render, 1 ½, 2 ¼, 3 ⅛) for a render size.
@@ -72,6 +88,9 @@ fn level(render: [u32; 2], level: u32) -> [u32; 2] {
         _ => (n / 4).div_ceil(2),
     })
 }
+
+/// Seconds of sustained frames before timing (clocks rise under load).
+const WARM_UP_S: f64 = 1.0;
 
 fn percentile(values: &mut [f64], p: f64) -> f64 {
     values.sort_by(f64::total_cmp);
@@ -89,8 +108,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let ratio = args.mode.map(|m| m.ratio()).or(args.scale).unwrap_or(2.0);
     let desc = UpscalerDescriptor::for_ratio(display, ratio);
     let render = desc.max_render_size;
-    eprintln!("measuring the FMA peak…");
-    let peak = measure_fma_peak(&ctx)?;
+    eprintln!("measuring the f32, f16 and int8 peaks…");
+    let mut peaks = std::collections::BTreeMap::new();
+    for kind in PeakKind::ALL {
+        if let Some(p) = measure_peak(&ctx, kind)? {
+            peaks.insert(kind.name(), p);
+        }
+    }
 
     // One real frame of inputs, reused with a moving jitter: the passes' cost does not depend
     // on the content.
@@ -127,51 +151,63 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         eprintln!("skipping {rung}: {why}");
     }
     let model = desc.model.clone();
-    let mut rungs = Vec::new();
-    for rung in upscaler.available_rungs() {
+    let available = upscaler.available_rungs();
+    let phases = jitter_phase_count(render[0], display[0]);
+    // One frame of `rung`, paced (a benchmark may wait; a frame loop never does): its index
+    // and submit-to-idle wall time.
+    let frame = |upscaler: &mut Upscaler, i: u32, rung| -> anyhow::Result<(u64, f64)> {
         upscaler.set_rung(rung)?;
-        let phases = jitter_phase_count(render[0], display[0]);
-        let warmup = 10;
-        upscaler.take_timings();
-        let mut wall = Vec::new();
-        let mut indices = std::ops::Range { start: u64::MAX, end: 0 };
-        for i in 0..warmup + args.frames {
-            let mut encoder = ctx.device.create_command_encoder(&Default::default());
-            let info = upscaler.dispatch(
-                &mut encoder,
-                &DispatchInputs {
-                    color: &color,
-                    depth: &depth,
-                    motion_vectors: &motion,
-                    exposure: None,
-                    reactive: Some(&reactive),
-                    output: &output,
-                    jitter: jitter_offset(i, phases),
-                    motion_vector_scale: [1.0, 1.0],
-                    render_size: render,
-                    reset: false,
-                    frame_time_delta_ms: 16.7,
-                    sharpness: Some(0.3),
-                    camera: None,
-                    debug_view: Default::default(),
-                },
-            )?;
-            let submitted = std::time::Instant::now();
-            ctx.queue.submit([encoder.finish()]);
-            // Pace the loop so every frame's timestamps are harvested (a benchmark may wait;
-            // a frame loop never does).
-            ctx.wait_idle()?;
-            if i >= warmup {
-                wall.push(submitted.elapsed().as_secs_f64() * 1e3);
-                indices.start = indices.start.min(info.frame_index);
-                indices.end = info.frame_index + 1;
-            }
-        }
-        upscaler.poll_timings();
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let info = upscaler.dispatch(
+            &mut encoder,
+            &DispatchInputs {
+                color: &color,
+                depth: &depth,
+                motion_vectors: &motion,
+                exposure: None,
+                reactive: Some(&reactive),
+                output: &output,
+                jitter: jitter_offset(i, phases),
+                motion_vector_scale: [1.0, 1.0],
+                render_size: render,
+                reset: false,
+                frame_time_delta_ms: 16.7,
+                sharpness: Some(0.3),
+                camera: None,
+                debug_view: Default::default(),
+            },
+        )?;
+        let submitted = std::time::Instant::now();
+        ctx.queue.submit([encoder.finish()]);
         ctx.wait_idle()?;
+        Ok((info.frame_index, submitted.elapsed().as_secs_f64() * 1e3))
+    };
+    // Sustained load before anything is timed, so a GPU's clocks have left idle.
+    let warm = std::time::Instant::now();
+    let mut i = 0u32;
+    while warm.elapsed().as_secs_f64() < WARM_UP_S || (i as usize) < 3 * available.len() {
+        frame(&mut upscaler, i, available[i as usize % available.len()])?;
+        i += 1;
+    }
+    upscaler.poll_timings();
+    upscaler.take_timings();
+    // The rungs interleaved frame by frame, so clocks and heat treat them alike.
+    let mut rung_of = std::collections::HashMap::new();
+    let mut walls: std::collections::HashMap<_, Vec<f64>> = std::collections::HashMap::new();
+    for k in 0..args.frames * available.len() as u32 {
+        let rung = available[k as usize % available.len()];
+        let (index, wall) = frame(&mut upscaler, i + k, rung)?;
+        rung_of.insert(index, rung);
+        walls.entry(rung).or_default().push(wall);
         upscaler.poll_timings();
-        let timings: Vec<_> =
-            upscaler.take_timings().into_iter().filter(|t| indices.contains(&t.frame_index)).collect();
+    }
+    ctx.wait_idle()?;
+    upscaler.poll_timings();
+    let all_timings = upscaler.take_timings();
+    let mut rungs = Vec::new();
+    for rung in available {
+        let mut wall = walls.remove(&rung).unwrap_or_default();
+        let timings: Vec<_> = all_timings.iter().filter(|t| rung_of.get(&t.frame_index) == Some(&rung)).collect();
         if timings.is_empty() {
             bail!("{rung}: no timings were harvested");
         }
@@ -201,7 +237,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             network_ms,
             network_gflop,
             gflops,
-            peak_fraction: peak.map_or(0.0, |p| gflops / p),
+            peak_fraction: rung
+                .network()
+                .and_then(|(_, precision)| peaks.get(precision.name()))
+                .map_or(0.0, |p| gflops / p),
             passes,
             passes_p95,
             frames: timings.len(),
@@ -209,9 +248,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
 
     println!("adapter {}  display {}x{}  render {}x{}", ctx.info.name, display[0], display[1], render[0], render[1]);
-    match peak {
-        Some(p) => println!("measured f32 FMA peak {p:.1} GFLOP/s"),
-        None => println!("FMA peak not measured"),
+    if peaks.is_empty() {
+        println!("peaks not measured");
+    }
+    for (name, p) in &peaks {
+        println!("measured {name} peak {p:.1} G ops/s");
     }
     println!(
         "{:<10} {:>9} {:>9} {:>9} {} {:>8} {:>6} {:>8} {:>9}",
@@ -241,20 +282,32 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             taau.map_or(f64::NAN, |(_, w)| r.wall_ms / w)
         );
     }
+    let mut layers = Vec::new();
     if let (true, Some(model)) = (args.layers, &model) {
         {
             println!("\nper layer, wall ms per dispatch at {}x{} (GFLOP/s)", render[0], render[1]);
-            for rung in upscaler.available_rungs().into_iter().filter(|r| r.is_neural()) {
-                let probe = NetworkProbe::new(&ctx, model, rung, render)?;
+            for (rung, chosen) in upscaler.kernel_variants() {
+                // The variants the autotuner chose for the upscaler, timed one layer at a time.
+                let variants: Vec<_> = chosen.iter().map(|(_, v)| *v).collect();
+                let probe = NetworkProbe::with_variants(&ctx, model, rung, render, Some(&variants))?;
                 let net = model.network(rung.network().expect("a neural rung").0);
                 let cells: Vec<String> = probe
                     .time_layers(render, 5)?
                     .into_iter()
-                    .map(|(name, ms)| {
+                    .zip(&variants)
+                    .map(|((name, ms), variant)| {
                         let spec = &net.layer(name).spec;
                         let [w, h] = level(render, spec.level);
                         let flop = 2.0 * spec.macs_per_output_texel() as f64 * f64::from(w) * f64::from(h);
-                        format!("{name} {ms:.2} ({:.1})", flop / (ms * 1e6))
+                        let gflops = flop / (ms * 1e6);
+                        layers.push(LayerResult {
+                            rung: rung.name(),
+                            layer: name,
+                            variant: variant.name(),
+                            ms,
+                            gflops,
+                        });
+                        format!("{name} {} {ms:.2} ({gflops:.1})", variant.name())
                     })
                     .collect();
                 println!("{:<10} {}", rung.name(), cells.join("  "));
@@ -266,7 +319,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             adapter: ctx.info.name.clone(),
             display_size: display,
             render_size: render,
-            peak_gflops: peak,
+            peak: peaks,
+            layers,
             rungs,
         };
         let tmp = path.with_extension("json.partial");

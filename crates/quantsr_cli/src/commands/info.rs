@@ -13,6 +13,11 @@ pub struct InfoArgs {
     /// Skip the on-device self-test of f32, f16 and int8 arithmetic.
     #[arg(long)]
     no_selftest: bool,
+    /// Also build the upscaler for this display size (performance mode) and list the kernel
+    /// variant every layer of every neural rung runs, as the autotuner (`QUANTSR_AUTOTUNE`)
+    /// chose it on this device; e.g. `--kernels 1920x1080`.
+    #[arg(long, value_name = "WxH")]
+    kernels: Option<super::Size>,
 }
 
 #[derive(Debug, Serialize)]
@@ -28,6 +33,9 @@ struct Report {
     limits: Limits,
     rungs: Vec<RungSupport>,
     selftest: Option<SelfTest>,
+    /// With `--kernels`: rung → layer → kernel variant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kernels: Option<std::collections::BTreeMap<&'static str, std::collections::BTreeMap<&'static str, String>>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -79,6 +87,21 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
         let r = selftest::run_selftests(&ctx).context("running the device self-test")?;
         Some(SelfTest { f32: r.f32_ok, f16: r.f16_ok, int8: r.int8_ok })
     };
+    let kernels = match &args.kernels {
+        None => None,
+        Some(size) => {
+            let desc =
+                quantsr_upscaler::UpscalerDescriptor::for_mode(size.0, quantsr_upscaler::QualityMode::Performance);
+            let upscaler = quantsr_upscaler::Upscaler::new(&ctx, desc).context("building the upscaler")?;
+            Some(
+                upscaler
+                    .kernel_variants()
+                    .into_iter()
+                    .map(|(rung, layers)| (rung.name(), layers.into_iter().map(|(l, v)| (l, v.name())).collect()))
+                    .collect(),
+            )
+        }
+    };
     let report = Report {
         adapter: ctx.info.name.clone(),
         backend: format!("{:?}", ctx.info.backend),
@@ -98,6 +121,7 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
         },
         rungs: rungs(&ctx.caps),
         selftest,
+        kernels,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -137,6 +161,10 @@ fn print_text(r: &Report) {
     println!("rungs");
     for rung in &r.rungs {
         println!("  {:<10} {:<4} {}", rung.rung, yes(rung.available), rung.why);
+        if let Some(layers) = r.kernels.as_ref().and_then(|k| k.get(rung.rung)) {
+            let cells: Vec<String> = layers.iter().map(|(l, v)| format!("{l} {v}")).collect();
+            println!("             kernels: {}", cells.join(", "));
+        }
     }
     if let Some(t) = &r.selftest {
         let f16 = match t.f16 {

@@ -147,9 +147,9 @@ impl KernelVariant {
         self.math.precision() == precision
             && (1..=4).contains(&self.pixels)
             && self.block >= 4
-            && self.block % 4 == 0
+            && self.block.is_multiple_of(4)
             && self.block <= OUTPUT_BLOCK.max(spec.cout)
-            && spec.cout % self.block == 0
+            && spec.cout.is_multiple_of(self.block)
             && (!head || self.block == spec.cout)
             && x > 0
             && y > 0
