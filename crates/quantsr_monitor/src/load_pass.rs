@@ -5,7 +5,10 @@
 //! wrong by the time frames run (on an H200 a requested 4 ms measured 23 ms). The pass is
 //! therefore calibrated after a sustained warm-up, against GPU time where the device has
 //! timestamps, and then corrected from every frame's own measured time (closed loop): where
-//! timestamps exist, a requested `ms` reads `ms` whatever the clocks do.
+//! timestamps bracket the pass's execution, a requested `ms` reads `ms` whatever the clocks do.
+//! Some drivers (lavapipe) run a submission's passes lazily, so the timestamps of a pass
+//! followed by others read almost nothing; the pass finds that out at creation and then stays
+//! on its calibration (open loop), which on such a device (a CPU) has no clocks to follow.
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -37,6 +40,10 @@ pub struct SyntheticLoad {
     ring: Option<TimestampRing>,
     /// Frames recorded with timestamps and not yet measured: (frame, iterations, requested ms).
     pending: VecDeque<(u64, u32, f64)>,
+    /// Whether measured frames correct the calibration (the timestamps bracket the pass).
+    closed_loop: bool,
+    /// Cleared when a timed submission read under half its wall clock.
+    timestamps_plausible: bool,
 }
 
 impl SyntheticLoad {
@@ -59,13 +66,25 @@ impl SyntheticLoad {
         });
         let bind = kernel.bind_group(&ctx.device, 0, &[params.as_entire_binding(), sink.as_entire_binding()]);
         let ring = ctx.caps.timestamps.then(|| TimestampRing::new(&ctx.device, &ctx.queue, 8, 1));
-        let mut load = Self { kernel, params, bind, iterations_per_ms: 1.0, ring, pending: VecDeque::new() };
+        let mut load = Self {
+            kernel,
+            params,
+            bind,
+            iterations_per_ms: 1.0,
+            ring,
+            pending: VecDeque::new(),
+            closed_loop: false,
+            timestamps_plausible: true,
+        };
         load.calibrate(ctx)?;
         Ok(load)
     }
 
     /// Times one submission of `iterations`: GPU time from the pass's own timestamps where
-    /// there are any, wall clock around submit-and-wait otherwise.
+    /// there are any and they are plausible, wall clock around submit-and-wait otherwise. Some
+    /// drivers (lavapipe) write a pass's timestamps before its work has run: timestamps that
+    /// read under half the wall clock are not trusted, and then not used for the closed loop
+    /// either.
     fn time_once(&mut self, ctx: &GpuContext, iterations: u32) -> Result<f64, GpuError> {
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
         let timed = self.ring.as_mut().is_some_and(|r| r.begin_frame(u64::MAX));
@@ -82,8 +101,32 @@ impl SyntheticLoad {
         let Some(ring) = self.ring.as_mut().filter(|_| timed) else { return Ok(wall) };
         ring.after_submit();
         ctx.wait_idle()?;
-        let gpu: Vec<FrameTimings> = ring.harvest(&ctx.device);
-        Ok(gpu.first().map_or(wall, FrameTimings::total_ms))
+        let gpu = ring.harvest(&ctx.device).first().map_or(0.0, FrameTimings::total_ms);
+        if gpu < 0.5 * wall && wall > 2.0 {
+            self.timestamps_plausible = false;
+        }
+        Ok(if self.timestamps_plausible { gpu } else { wall })
+    }
+
+    /// Whether this pass's own timestamps measure it when other passes follow it in the same
+    /// submission, as they do in a frame: records the pass (about `ms`, timed) and as much
+    /// again untimed after it, and compares.
+    fn timestamps_bracket_the_pass(&mut self, ctx: &GpuContext, ms: f64) -> Result<bool, GpuError> {
+        let iterations = self.iterations_for(ms);
+        let Some(ring) = self.ring.as_mut() else { return Ok(false) };
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        if !ring.begin_frame(u64::MAX) {
+            return Ok(false);
+        }
+        queue_iterations(&ctx.queue, &self.params, iterations);
+        self.kernel.dispatch(&mut encoder, &[&self.bind], [LOAD_WORKGROUPS, 1, 1], ring.pass_writes());
+        self.kernel.dispatch(&mut encoder, &[&self.bind], [LOAD_WORKGROUPS, 1, 1], None);
+        ring.end_frame(&mut encoder);
+        ctx.queue.submit([encoder.finish()]);
+        ring.after_submit();
+        ctx.wait_idle()?;
+        let measured = ring.harvest(&ctx.device).first().map_or(0.0, FrameTimings::total_ms);
+        Ok((0.5 * ms..2.0 * ms).contains(&measured))
     }
 
     fn calibrate(&mut self, ctx: &GpuContext) -> Result<(), GpuError> {
@@ -108,10 +151,15 @@ impl SyntheticLoad {
         };
         let (t_small, t_large) = (best(small)?, best(large)?);
         self.iterations_per_ms = f64::from(large - small) / (t_large - t_small).max(1e-3);
+        let calibrated_by =
+            if self.ring.is_some() && self.timestamps_plausible { "GPU timestamps" } else { "wall clock" };
+        // Where they do not bracket, per-pass times read near zero in a frame and would drive
+        // the loop wild.
+        self.closed_loop = self.timestamps_plausible && self.timestamps_bracket_the_pass(ctx, 5.0)?;
         log::info!(
-            "synthetic load: {:.0} iterations per ms ({})",
+            "synthetic load: {:.0} iterations per ms (calibrated by {calibrated_by}; {})",
             self.iterations_per_ms,
-            if self.ring.is_some() { "GPU timestamps" } else { "wall clock" }
+            if self.closed_loop { "corrected every frame" } else { "open loop: per-pass timestamps do not bracket" }
         );
         Ok(())
     }
@@ -141,7 +189,8 @@ impl SyntheticLoad {
 
     /// Call after submitting the encoder [`SyntheticLoad::record`] recorded into: returns the
     /// GPU time measured for every earlier frame whose timings have come back (never waits),
-    /// and corrects the calibration from them. Empty without timestamps.
+    /// and corrects the calibration from them. Empty without timestamps; to be trusted only
+    /// where [`SyntheticLoad::is_timed`].
     pub fn after_submit(&mut self, device: &wgpu::Device) -> Vec<FrameTimings> {
         let Some(ring) = self.ring.as_mut() else { return Vec::new() };
         ring.after_submit();
@@ -163,7 +212,7 @@ impl SyntheticLoad {
     /// Moves the rate toward the one that would have made `iterations` cost `requested` ms,
     /// given that they measured `measured` ms.
     fn correct(&mut self, iterations: u32, requested: f64, measured: f64) {
-        if iterations == 0 || !(measured > 0.0 && measured.is_finite()) {
+        if !self.closed_loop || iterations == 0 || !(measured > 0.0 && measured.is_finite()) {
             return;
         }
         let factor = (requested / measured).clamp(1.0 / MAX_CORRECTION, MAX_CORRECTION);
@@ -171,9 +220,18 @@ impl SyntheticLoad {
     }
 
     /// Whether the pass times itself, so [`SyntheticLoad::after_submit`] reports measured GPU
-    /// time and the calibration follows the device's clocks.
+    /// time and the calibration follows the device's clocks: the device has timestamps and they
+    /// bracket a pass that other passes follow.
     pub fn is_timed(&self) -> bool {
-        self.ring.is_some()
+        self.closed_loop
+    }
+
+    /// Turns the per-frame correction on or off (on needs `TIMESTAMP_QUERY`). It is on where
+    /// creation found that the pass's timestamps bracket it with other passes after it; an
+    /// application that submits the load on its own, where even a lazy driver's timestamps
+    /// bracket it, may turn it on.
+    pub fn set_closed_loop(&mut self, on: bool) {
+        self.closed_loop = on && self.ring.is_some();
     }
 
     /// As [`SyntheticLoad::record`] with the caller's timestamp writes on the pass (an empty

@@ -25,6 +25,8 @@ fn synthetic_load_costs_roughly_what_is_asked() {
     let ratio = large / small;
     // Wall clock includes a submit overhead of well under a millisecond on lavapipe.
     assert!((2.5..6.0).contains(&ratio), "4 ms took {small:.2} ms and 16 ms took {large:.2} ms");
+    // And in absolute terms, alone in a submission (wall clock adds well under a millisecond).
+    assert!((12.0..22.0).contains(&large), "16 ms took {large:.2} ms");
 }
 
 #[test]
@@ -184,10 +186,19 @@ fn synthetic_load_reads_what_is_asked_after_ten_frames_even_when_the_device_chan
     let ctx = test_gpu();
     assert!(ctx.caps.timestamps, "the device did not grant TIMESTAMP_QUERY");
     let mut load = SyntheticLoad::new(&ctx).unwrap();
+    // Alone in its submission the pass is bracketed by its timestamps on any driver (lavapipe
+    // runs a submission's passes lazily, so in a frame it stays open loop).
+    load.set_closed_loop(true);
     assert!(load.is_timed());
     let within = |got: f64| (got - 20.0).abs() <= 0.15 * 20.0;
+    // The median of the last three frames: tests running beside this one share the CPU device.
+    let last_three = |ms: &[f64]| {
+        let mut tail = ms[ms.len().saturating_sub(3)..].to_vec();
+        tail.sort_by(f64::total_cmp);
+        tail[tail.len() / 2]
+    };
     let settled = closed_loop_frames(&ctx, &mut load, 0, 12, 20.0);
-    let last = *settled.last().expect("timings came back");
+    let last = last_three(&settled);
     assert!(within(last), "asked for 20 ms, measured {last:.2} ms after 10 frames ({settled:.2?})");
     // The device becomes 3x slower than calibrated (or the clocks drop): the rate is now 3x
     // too high, and the loop must bring the load back to what is asked.
@@ -195,6 +206,6 @@ fn synthetic_load_reads_what_is_asked_after_ten_frames_even_when_the_device_chan
     load.set_iterations_per_ms(rate * 3.0);
     let recovered = closed_loop_frames(&ctx, &mut load, 100, 12, 20.0);
     assert!(recovered[0] > 40.0, "the miscalibration shows at first: {recovered:.2?}");
-    let last = *recovered.last().unwrap();
+    let last = last_three(&recovered);
     assert!(within(last), "after the speed change, 20 ms measured {last:.2} ms ({recovered:.2?})");
 }

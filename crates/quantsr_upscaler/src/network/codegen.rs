@@ -1,4 +1,5 @@
-//! Generates the WGSL of one network layer for one rung, with the weights baked in as literals.
+//! Generates the WGSL of one network layer in one [`KernelVariant`], with the weights baked in
+//! as literals.
 //!
 //! On lavapipe (and on most GPUs) the convolution kernels are limited by loads: weights read from
 //! a buffer cost as much as the activations. Baked as compile-time constants they cost nothing,
@@ -7,7 +8,10 @@
 //! loaded feeds `4 · block` multiply-adds per pixel.
 //!
 //! The code is unrolled: per kernel tap and group of four input channels, one `mat4x4` of
-//! weights times the loaded `vec4` of activations per block of four output channels.
+//! weights times the loaded `vec4` of activations per block of four output channels, or, for
+//! [`Math::Int8Dot4`], four `dot4I8Packed` of the packed activations with packed weight words.
+//! Which math and layout runs is the autotuner's choice (`network::autotune`); every variant
+//! computes the same function (the integer ones bit for bit).
 
 use std::fmt::Write as _;
 

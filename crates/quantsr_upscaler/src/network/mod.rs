@@ -3,7 +3,8 @@
 //! same parameter textures `taau_params` writes plus the kernel logits and the recurrent feedback.
 //!
 //! Kernels: `shaders/network/input.wgsl` (CPU reference `quantsr_model::cpu::network_input`) and
-//! one generated kernel per layer and rung (CPU reference `quantsr_model::network`).
+//! one generated kernel per layer and rung (CPU reference `quantsr_model::network`), in the
+//! [`KernelVariant`] the autotuner picked for this device (`autotune`).
 
 pub(crate) mod autotune;
 mod codegen;
