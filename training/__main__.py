@@ -170,7 +170,7 @@ def cmd_export(cfg: Config, args) -> dict:
         cmd_validate(cfg, args)
     val = json.loads(path.read_text())
     models, _ = trained_models(cfg)
-    # The rungs of DESIGN §4, which the controller orders by this (lite-f32 is not a rung).
+    # The rungs of ARCHITECTURE §4, which the controller orders by this (lite-f32 is not a rung).
     rung_names = ("f32", "f16", "int8", "lite-int8", "taau")
     val_psnr = {r: round(val["mean"][r]["psnr"], 3) for r in rung_names if r in val["mean"]}
     weights = cfg.models_dir / "quantsr.safetensors"

@@ -1,5 +1,5 @@
 """Training data: rendering sequences with `quantsr render`, reading them (sequence format v1,
-DESIGN §6), caching them as tensors, and cutting them into batches of crops with their history.
+ARCHITECTURE §6), caching them as tensors, and cutting them into batches of crops with their history.
 """
 
 from __future__ import annotations

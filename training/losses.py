@@ -1,5 +1,5 @@
 """Losses and metrics, all after the display transform srgb_oetf(clamp(x, 0, 1)) that
-`quantsr eval` measures in (DESIGN §7)."""
+`quantsr eval` measures in (ARCHITECTURE §7)."""
 
 from __future__ import annotations
 

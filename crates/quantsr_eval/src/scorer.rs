@@ -1,4 +1,4 @@
-//! Scores an upscaled sequence against its ground truth frame by frame (DESIGN §7): every
+//! Scores an upscaled sequence against its ground truth frame by frame (ARCHITECTURE §7): every
 //! metric after the display transform, warm-up frames (the first 8 and those right after a
 //! reset) reported apart.
 

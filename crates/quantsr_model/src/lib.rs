@@ -1,5 +1,5 @@
 //! The GPU-free side of quantsr: plain-Rust references of every GPU pass, written for clarity
-//! rather than speed. They are the oracle the WGSL kernels are tested against (DESIGN §8,
+//! rather than speed. They are the oracle the WGSL kernels are tested against (ARCHITECTURE §8,
 //! vello's `compare_gpu_cpu` pattern).
 //!
 //! | module      | what it holds |

@@ -1,4 +1,4 @@
-//! The precision controller (DESIGN §5): a plain type, fed the timings of past frames, that
+//! The precision controller (ARCHITECTURE §5): a plain type, fed the timings of past frames, that
 //! picks the rung of the next frame so the frame fits its time budget at the best quality.
 //! The policy is documented on [`Controller`].
 

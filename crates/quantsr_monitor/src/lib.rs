@@ -1,5 +1,5 @@
 //! Measuring the upscaler's GPU time every frame without ever waiting for the GPU, and
-//! turning those timings into the rung of the next frame (DESIGN §5).
+//! turning those timings into the rung of the next frame (ARCHITECTURE §5).
 //!
 //! * [`TimestampRing`]: a ring of timestamp-query slots, resolved into buffers that are
 //!   mapped asynchronously and harvested frames later.

@@ -1,4 +1,4 @@
-//! The rungs of the precision ladder (DESIGN §4).
+//! The rungs of the precision ladder (ARCHITECTURE §4).
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,5 +1,5 @@
 //! One record per frame: what the controller chose, what it expected and what was measured
-//! (DESIGN §5), written as CSV for spreadsheets and plots, or as JSON.
+//! (ARCHITECTURE §5), written as CSV for spreadsheets and plots, or as JSON.
 
 use std::io::Write;
 
@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{MonitorError, Rung, SwitchReason};
 
-/// The CSV header, exactly as DESIGN §5 specifies it.
+/// The CSV header, exactly as ARCHITECTURE §5 specifies it.
 pub const CSV_HEADER: &str = "frame,rung,upscaler_ms,load_ms,frame_ms,predicted_ms,budget_ms,reason";
 
 /// What happened in one frame. Times are GPU milliseconds; a measurement that never arrived

@@ -25,8 +25,6 @@ fn synthetic_load_costs_roughly_what_is_asked() {
     let ratio = large / small;
     // Wall clock includes a submit overhead of well under a millisecond on lavapipe.
     assert!((2.5..6.0).contains(&ratio), "4 ms took {small:.2} ms and 16 ms took {large:.2} ms");
-    // And in absolute terms, alone in a submission (wall clock adds well under a millisecond).
-    assert!((12.0..22.0).contains(&large), "16 ms took {large:.2} ms");
 }
 
 #[test]

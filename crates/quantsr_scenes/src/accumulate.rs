@@ -78,7 +78,7 @@ impl GroundTruthAccumulator {
     }
 
     /// Records the splat of pass `index`, whose image was rendered with sub-pixel `jitter`
-    /// (display pixels, DESIGN §3 convention). Pass 0 starts a new frame.
+    /// (display pixels, ARCHITECTURE §3 convention). Pass 0 starts a new frame.
     pub fn record_pass(&self, queue: &wgpu::Queue, encoder: &mut wgpu::CommandEncoder, index: u32, jitter: [f32; 2]) {
         let params =
             Params { size: self.size, offset: [-jitter[0], -jitter[1]], first: u32::from(index == 0), pad: [0; 3] };

@@ -63,7 +63,7 @@ pub struct FrameRequest {
     pub fov_y: f32,
     /// Render size of this frame (at most the renderer's maximum).
     pub render_size: [u32; 2],
-    /// Sub-pixel jitter in render pixels (DESIGN §3).
+    /// Sub-pixel jitter in render pixels (ARCHITECTURE §3).
     pub jitter: [f32; 2],
     /// Texture LOD bias for the render-resolution pass.
     pub mip_bias: f32,

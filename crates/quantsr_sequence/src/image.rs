@@ -10,7 +10,7 @@ use crate::SequenceError;
 type Result<T> = std::result::Result<T, SequenceError>;
 
 /// A CPU image of `f32` samples: row-major from the top-left pixel (+y down, as in §3 of
-/// DESIGN.md), channels interleaved per pixel. Used for every image of a frame so the
+/// docs/ARCHITECTURE.md), channels interleaved per pixel. Used for every image of a frame so the
 /// upload code has one layout to handle: colour and ground truth have 4 channels (RGBA),
 /// motion 2 (du, dv in UV units), depth and the reactive mask 1.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,4 +1,4 @@
-//! The on-disk frame sequence format v1 of quantsr (DESIGN.md §6): what the CLI renders into,
+//! The on-disk frame sequence format v1 of quantsr (ARCHITECTURE §6): what the CLI renders into,
 //! upscales from and evaluates against, and what captures from real applications are
 //! converted to.
 //!

@@ -57,7 +57,7 @@ pub struct SequenceHeader {
     pub fps: f64,
 }
 
-/// The depth convention of the depth images (§3 of DESIGN.md): device depth of the projection.
+/// The depth convention of the depth images (ARCHITECTURE §3): device depth of the projection.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DepthInfo {
     /// Reverse-Z: 1 at the near plane, 0 at the far plane (or at infinity).

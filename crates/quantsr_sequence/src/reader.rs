@@ -8,7 +8,7 @@ use crate::{Frame, FrameFile, Image, MANIFEST_FILE, Manifest, SequenceError};
 
 type Result<T> = std::result::Result<T, SequenceError>;
 
-/// An open sequence (DESIGN.md §6). Opening validates `sequence.json` and checks that every
+/// An open sequence (ARCHITECTURE §6). Opening validates `sequence.json` and checks that every
 /// frame's files exist, so a bad sequence fails before any work starts; [`Self::frame`] then
 /// decodes one frame at a time, so memory use does not grow with the sequence length.
 #[derive(Clone, Debug)]

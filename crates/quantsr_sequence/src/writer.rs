@@ -19,7 +19,7 @@ pub struct WriteOptions {
     pub color_precision: SamplePrecision,
 }
 
-/// Writes a sequence (DESIGN.md §6) one frame at a time, so a renderer never holds the whole
+/// Writes a sequence (ARCHITECTURE §6) one frame at a time, so a renderer never holds the whole
 /// sequence in memory.
 ///
 /// Every file is written under a temporary name in the same folder and renamed into place, and

@@ -1,4 +1,4 @@
-//! The monitor inside the [`Upscaler`](crate::Upscaler) (DESIGN §5): each frame's GPU time —
+//! The monitor inside the [`Upscaler`](crate::Upscaler) (ARCHITECTURE §5): each frame's GPU time —
 //! from timestamp queries, or from completion times where the device has none — matched with
 //! what the renderer reports about the rest of its frame, and fed to the precision
 //! controller that picks the rung of every frame. Nothing here ever waits for the GPU.

@@ -1,4 +1,4 @@
-//! Sub-pixel jitter, render sizes and mip bias, with FSR 2's conventions (DESIGN §3), so a
+//! Sub-pixel jitter, render sizes and mip bias, with FSR 2's conventions (ARCHITECTURE §3), so a
 //! renderer that already integrates FSR 2 needs no changes to feed quantsr.
 
 use std::fmt;

@@ -2,7 +2,7 @@
 //! the renderer's own command encoder every frame, plus the [`jitter`] conventions (FSR 2's)
 //! the renderer uses to jitter its projection.
 //!
-//! The frame pipeline (DESIGN §4) is prepare → reconstruction parameters → resolve → output.
+//! The frame pipeline (ARCHITECTURE §4) is prepare → reconstruction parameters → resolve → output.
 //! The parameter step is where the rungs differ: `taau` fills the parameters with fixed
 //! heuristics; the neural rungs predict them.
 
@@ -17,7 +17,7 @@ mod upscaler;
 pub use error::UpscalerError;
 pub use frame_monitor::{FrameReport, TimingSource};
 pub use jitter::{QualityMode, jitter_offset, jitter_phase_count, mip_bias, projection_jitter, render_size};
-pub use network::{Autotune, KernelVariant, Math, NetworkProbe, ProbeOutput};
+pub use network::{Autotune, KernelVariant, Math, NetworkProbe, ProbeOutput, kernel_sources};
 pub use passes::OUTPUT_FORMATS;
 pub use quantsr_model::ModelFile;
 pub use quantsr_monitor::{

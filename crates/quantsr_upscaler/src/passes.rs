@@ -1,4 +1,4 @@
-//! The frame pipeline's compute passes (DESIGN §4), one kernel per WGSL file under
+//! The frame pipeline's compute passes (ARCHITECTURE §4), one kernel per WGSL file under
 //! `shaders/upscaler/`. Bind groups are made by [`crate::Upscaler`], which owns the textures.
 
 use quantsr_gpu::{ComputeKernel, GpuContext, GpuError, load_shader, validate_wgsl};

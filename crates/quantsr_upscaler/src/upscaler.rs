@@ -100,7 +100,7 @@ pub enum Exposure<'a> {
     Texture(&'a wgpu::TextureView),
 }
 
-/// Visualisations that replace the output for debugging (DESIGN §4.5).
+/// Visualisations that replace the output for debugging (ARCHITECTURE §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DebugView {
     /// The upscaled image.

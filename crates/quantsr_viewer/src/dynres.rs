@@ -1,6 +1,6 @@
 //! Dynamic resolution as a game would drive it: scale the render size (below the quality
 //! mode's) down while frames run over the target and back up when there is headroom. The
-//! upscaler takes the new size every frame without reallocation or reset (DESIGN §3).
+//! upscaler takes the new size every frame without reallocation or reset (ARCHITECTURE §3).
 
 /// Smallest fraction of the mode's render size per axis.
 pub const MIN_SCALE: f32 = 0.5;

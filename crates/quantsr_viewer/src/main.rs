@@ -1,6 +1,6 @@
 //! `quantsr-viewer`: renders a scene live at a low, jittered resolution and upscales it through
 //! quantsr's public API, in a window with controls for the method, precision, quality mode,
-//! comparison and debugging (DESIGN §1).
+//! comparison and debugging (ARCHITECTURE §1).
 //!
 //! It is the reference integration: everything it does to the upscaler is what a renderer
 //! embedding quantsr would do (see `integration.rs`). The rest is the window (`app.rs`), the
@@ -94,7 +94,7 @@ pub struct Args {
     /// Folder for the screenshots a script takes along the way (one per method).
     #[arg(long)]
     pub shots: Option<PathBuf>,
-    /// Write one telemetry record per frame as CSV when the viewer exits (DESIGN §5 columns).
+    /// Write one telemetry record per frame as CSV when the viewer exits (ARCHITECTURE §5 columns).
     #[arg(long)]
     pub telemetry: Option<PathBuf>,
     /// Hide the controls and HUD at start (Tab toggles them).

@@ -1,4 +1,4 @@
-//! Which rungs of the precision ladder (DESIGN §4) this build and device can run, and what a
+//! Which rungs of the precision ladder (ARCHITECTURE §4) this build and device can run, and what a
 //! frame falls back to when the one asked for cannot.
 //!
 //! The list itself is `quantsr_monitor::Rung` (so the UI lists new rungs as they are added).

@@ -10,7 +10,7 @@ use quantsr_monitor::LoadProfile;
 
 pub use quantsr_monitor::Precision;
 
-/// How the display-resolution image is made (DESIGN §7's methods).
+/// How the display-resolution image is made (ARCHITECTURE §7's methods).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
     /// 2×2 linear interpolation of the current frame.

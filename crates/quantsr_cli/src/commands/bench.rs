@@ -61,6 +61,8 @@ struct Report {
     adapter: String,
     display_size: [u32; 2],
     render_size: [u32; 2],
+    /// The f32 FMA peak in GFLOP/s (the same as `peak.f32`; kept for readers of older reports).
+    peak_gflops: Option<f64>,
     /// Measured peak per precision (`f32`, `f16`, `int8`), in G operations per second.
     peak: std::collections::BTreeMap<&'static str, f64>,
     rungs: Vec<RungResult>,
@@ -319,6 +321,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             adapter: ctx.info.name.clone(),
             display_size: display,
             render_size: render,
+            peak_gflops: peaks.get("f32").copied(),
             peak: peaks,
             layers,
             rungs,

@@ -195,7 +195,7 @@ pub fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
     Some(v[v.len() / 2])
 }
 
-/// The controller figures of an automatic run (DESIGN §5, issue bar), judged with each
+/// The controller figures of an automatic run (ARCHITECTURE §5, issue bar), judged with each
 /// rung's cost taken as `costs` (e.g. the median of a run fixed on that rung): `.0` with those
 /// costs scaled at each frame by the speed the device showed around it in this run
 /// ([`device_speed`]), `.1` with the costs as they are.

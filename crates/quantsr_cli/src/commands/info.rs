@@ -18,6 +18,11 @@ pub struct InfoArgs {
     /// chose it on this device; e.g. `--kernels 1920x1080`.
     #[arg(long, value_name = "WxH")]
     kernels: Option<super::Size>,
+    /// Write the WGSL of every kernel of every neural rung into DIR/RUNG/ (the network input
+    /// pass and each generated layer, named LAYER.VARIANT.wgsl): the variants `--kernels`
+    /// chose, else the default ones.
+    #[arg(long, value_name = "DIR")]
+    dump_kernels: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Serialize)]
@@ -87,21 +92,23 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
         let r = selftest::run_selftests(&ctx).context("running the device self-test")?;
         Some(SelfTest { f32: r.f32_ok, f16: r.f16_ok, int8: r.int8_ok })
     };
-    let kernels = match &args.kernels {
+    let chosen = match &args.kernels {
         None => None,
         Some(size) => {
             let desc =
                 quantsr_upscaler::UpscalerDescriptor::for_mode(size.0, quantsr_upscaler::QualityMode::Performance);
             let upscaler = quantsr_upscaler::Upscaler::new(&ctx, desc).context("building the upscaler")?;
-            Some(
-                upscaler
-                    .kernel_variants()
-                    .into_iter()
-                    .map(|(rung, layers)| (rung.name(), layers.into_iter().map(|(l, v)| (l, v.name())).collect()))
-                    .collect(),
-            )
+            Some(upscaler.kernel_variants())
         }
     };
+    if let Some(dir) = &args.dump_kernels {
+        dump_kernels(dir, &ctx, chosen.as_deref())?;
+    }
+    let kernels = chosen.map(|c| {
+        c.into_iter()
+            .map(|(rung, layers)| (rung.name(), layers.into_iter().map(|(l, v)| (l, v.name())).collect()))
+            .collect()
+    });
     let report = Report {
         adapter: ctx.info.name.clone(),
         backend: format!("{:?}", ctx.info.backend),
@@ -180,4 +187,35 @@ fn print_text(r: &Report) {
         let pf = |b: bool| if b { "pass" } else { "FAIL" };
         println!("self-test     f32 {}, f16 {}, int8 {}", pf(t.f32), f16, pf(t.int8));
     }
+}
+
+/// The variants of each neural rung's layers, by layer name, as the upscaler reports them.
+type ChosenVariants = [(quantsr_upscaler::Rung, Vec<(&'static str, quantsr_upscaler::KernelVariant)>)];
+
+/// Writes every kernel of every neural rung the device runs into `dir/RUNG/`, each file under
+/// a temporary name first, so an interrupted run leaves only whole files.
+fn dump_kernels(dir: &std::path::Path, ctx: &GpuContext, chosen: Option<&ChosenVariants>) -> anyhow::Result<()> {
+    let model = quantsr_upscaler::ModelFile::embedded();
+    let mut written = 0;
+    for rung in quantsr_upscaler::Rung::ALL {
+        let Some((kind, precision)) = rung.network() else { continue };
+        if precision == quantsr_model::NetworkPrecision::F16 && !ctx.caps.shader_f16 {
+            continue;
+        }
+        let variants: Option<Vec<_>> = chosen
+            .and_then(|c| c.iter().find(|(r, _)| *r == rung))
+            .map(|(_, layers)| layers.iter().map(|(_, v)| *v).collect());
+        let sources = quantsr_upscaler::kernel_sources(model.network(kind), rung, variants.as_deref())?;
+        let out = dir.join(rung.name());
+        std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+        for (name, source) in sources {
+            let path = out.join(&name);
+            let tmp = out.join(format!(".{name}.partial"));
+            std::fs::write(&tmp, source).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+            written += 1;
+        }
+    }
+    eprintln!("wrote {written} kernels into {}", dir.display());
+    Ok(())
 }

@@ -1,4 +1,4 @@
-//! Per-sequence aggregation of per-frame metrics with the history warm-up rule of DESIGN §7:
+//! Per-sequence aggregation of per-frame metrics with the history warm-up rule of ARCHITECTURE §7:
 //! the first frames of a sequence and of every shot after a reset measure how fast a temporal
 //! method converges, not its steady-state quality, so they are averaged separately.
 

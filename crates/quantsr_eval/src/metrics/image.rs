@@ -98,7 +98,7 @@ pub fn clamp_unit(x: f32) -> f32 {
     if x.is_nan() { 0.0 } else { x.clamp(0.0, 1.0) }
 }
 
-/// The display transform every metric is computed after (DESIGN §7):
+/// The display transform every metric is computed after (ARCHITECTURE §7):
 /// `srgb_oetf(clamp(x, 0, 1))`, with NaN treated as 0.
 pub fn display_transform(x: f32) -> f32 {
     srgb_oetf(clamp_unit(x))

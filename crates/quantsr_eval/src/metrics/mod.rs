@@ -2,7 +2,7 @@
 //! they are independent of the GPU code they judge.
 //!
 //! Every metric reads linear HDR frames ([`ImageView`]) and compares them after the display
-//! transform `srgb_oetf(clamp(x, 0, 1))` (DESIGN §7; NaN counts as 0). The `*_display`
+//! transform `srgb_oetf(clamp(x, 0, 1))` (ARCHITECTURE §7; NaN counts as 0). The `*_display`
 //! variants take frames already transformed ([`DisplayImage`]) so a frame read by several
 //! metrics is transformed once. [`FrameMetricsAccumulator`] averages per-frame values with the
 //! history warm-up rule.

@@ -1,4 +1,4 @@
-//! CPU references of the upscaler's frame pipeline (DESIGN §4), one module per WGSL file under
+//! CPU references of the upscaler's frame pipeline (ARCHITECTURE §4), one module per WGSL file under
 //! `shaders/upscaler/`:
 //!
 //! | module          | oracle for                           | resolution |

@@ -3,7 +3,8 @@
 //! fastest on a GPU with packed f16 and DP4a, so no variant is chosen by assumption.
 //!
 //! Runs at `Upscaler::new`, per rung and layer, at the descriptor's largest render size. The
-//! choice is cached on disk per adapter, driver, model, rung and render size
+//! choice is cached on disk per adapter, driver, model, rung and render size (by powers of two
+//! of its pixel count)
 //! (`$QUANTSR_CACHE_DIR`, else `$XDG_CACHE_HOME/quantsr`, else `~/.cache/quantsr`, file
 //! `autotune.json`), so a second start builds the chosen kernels without timing anything. A
 //! corrupt or stale cache is ignored with a warning and rewritten.
@@ -13,12 +14,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use quantsr_gpu::{GpuContext, GpuError};
-use quantsr_model::Network;
+use quantsr_model::{Network, NetworkPrecision};
 use quantsr_monitor::Rung;
 use serde::{Deserialize, Serialize};
 
 use super::codegen::KernelVariant;
-use super::graph::{LayerNode, layer_nodes};
+use super::graph::{LayerNode, layer_nodes, level_size};
 use super::{LayerBindings, LayerKernel, NetworkRung};
 use crate::uniforms::FrameUniforms;
 
@@ -73,9 +74,9 @@ impl std::str::FromStr for Autotune {
     }
 }
 
-/// Version of the cache's contents: bumped whenever the generated kernels change, so choices
-/// timed on older kernels are not reused.
-const CACHE_VERSION: u32 = 1;
+/// Version of the cache's contents: bumped whenever the generated kernels or the key change,
+/// so choices timed on older kernels are not reused.
+const CACHE_VERSION: u32 = 2;
 
 /// The on-disk cache: for each key (adapter, driver, model, rung, size), the variant name of
 /// every layer.
@@ -170,11 +171,14 @@ fn read_cache(path: &Path) -> CacheFile {
 }
 
 /// What identifies a tuning: the device and driver, the network's weights (they are baked into
-/// the kernels), the rung and the render size it was timed at.
+/// the kernels), the rung and the render size it was timed at, as a power-of-two bucket of its
+/// pixel count (within a factor √2 either way the same kernels win, and a window resized a
+/// little does not tune again).
 fn cache_key(ctx: &GpuContext, net: &Network, rung: Rung, size: [u32; 2]) -> String {
+    let pixels = (f64::from(size[0]) * f64::from(size[1])).max(1.0);
     let i = &ctx.info;
     format!(
-        "{} [{:04x}:{:04x}] {:?} {} {} | model {:016x} | {} | {}x{}",
+        "{} [{:04x}:{:04x}] {:?} {} {} | model {:016x} | {} | ~2^{} px",
         i.name,
         i.vendor,
         i.device,
@@ -183,8 +187,7 @@ fn cache_key(ctx: &GpuContext, net: &Network, rung: Rung, size: [u32; 2]) -> Str
         i.driver_info,
         network_hash(net),
         rung.name(),
-        size[0],
-        size[1]
+        pixels.log2().round()
     )
 }
 
@@ -248,7 +251,7 @@ pub(crate) fn build_rung(
     }
 
     let start = Instant::now();
-    bindings.tensors.clear(ctx)?;
+    fill_tensors(ctx, bindings, precision);
     ctx.queue.write_buffer(
         bindings.uniforms,
         0,
@@ -259,10 +262,21 @@ pub(crate) fn build_rung(
     for node in nodes {
         let spec = &net.layers[node.layer].spec;
         let candidates = KernelVariant::candidates(precision, spec, node.output.is_none());
-        let built = candidates
-            .into_iter()
-            .map(|v| LayerKernel::new(ctx, rung, net, node.clone(), v, bindings))
-            .collect::<Result<Vec<_>, _>>()?;
+        // The default must build; another candidate the device refuses (a limit, a driver
+        // bug) is left out of the race rather than failing the upscaler.
+        let mut built = Vec::new();
+        for (i, v) in candidates.into_iter().enumerate() {
+            match LayerKernel::new(ctx, rung, net, node.clone(), v, bindings) {
+                Ok(k) => built.push(k),
+                Err(e) if i > 0 => log::warn!("autotune {rung} {}: {} left out: {e}", spec.name, v.name()),
+                Err(e) => return Err(e),
+            }
+        }
+        if let Some(output) = node.output {
+            let [w, h] = level_size(size, node.level);
+            let len = w as usize * h as usize * spec.cout * element_bytes(precision);
+            built = agreeing_with_default(ctx, built, &bindings.tensors.buffers[output], len, precision, size)?;
+        }
         let times = time_candidates(ctx, &built, size)?;
         let best = (0..built.len()).min_by(|&a, &b| times[a].total_cmp(&times[b])).expect("at least one candidate");
         log::debug!(
@@ -288,6 +302,101 @@ pub(crate) fn build_rung(
     );
     cache.put(key, choice);
     NetworkRung::new(ctx, rung, net, layers)
+}
+
+/// Fills every activation tensor with deterministic values in [−1, 1] at `precision` (int8:
+/// any byte), so the candidates are timed and compared on data like a frame's, never on NaNs.
+fn fill_tensors(ctx: &GpuContext, bindings: &LayerBindings<'_>, precision: NetworkPrecision) {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for buffer in &bindings.tensors.buffers {
+        let bytes: Vec<u8> = match precision {
+            NetworkPrecision::F32 => (0..buffer.size() / 4)
+                .flat_map(|_| ((next() >> 40) as f32 / (1u64 << 23) as f32 - 1.0).to_le_bytes())
+                .collect(),
+            NetworkPrecision::F16 => (0..buffer.size() / 2)
+                .flat_map(|_| half::f16::from_f32((next() >> 40) as f32 / (1u64 << 23) as f32 - 1.0).to_le_bytes())
+                .collect(),
+            NetworkPrecision::Int8 => (0..buffer.size()).map(|_| (next() >> 56) as u8).collect(),
+        };
+        ctx.queue.write_buffer(buffer, 0, &bytes);
+    }
+}
+
+/// Bytes of one stored activation at `precision`.
+fn element_bytes(precision: NetworkPrecision) -> usize {
+    match precision {
+        NetworkPrecision::F32 => 4,
+        NetworkPrecision::F16 => 2,
+        NetworkPrecision::Int8 => 1,
+    }
+}
+
+/// Keeps the candidates whose output agrees with the default's (the first) on the tensors as
+/// they are: int8 bit for bit, f32 within 1e-4 and f16 within 2e-2 of the output's largest
+/// magnitude (the parity tests' bounds against the CPU reference). A variant the device
+/// miscompiles is never picked, however fast. `len` bytes of `output` are compared.
+fn agreeing_with_default(
+    ctx: &GpuContext,
+    kernels: Vec<LayerKernel>,
+    output: &wgpu::Buffer,
+    len: usize,
+    precision: NetworkPrecision,
+    size: [u32; 2],
+) -> Result<Vec<LayerKernel>, GpuError> {
+    let run = |k: &LayerKernel| -> Result<Vec<u8>, GpuError> {
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            k.record(&mut pass, 0, size);
+        }
+        ctx.queue.submit([encoder.finish()]);
+        let mut bytes: Vec<u8> = quantsr_gpu::read_buffer(ctx, output)?;
+        bytes.truncate(len);
+        Ok(bytes)
+    };
+    let values = |b: &[u8]| -> Vec<f32> {
+        match precision {
+            NetworkPrecision::F32 => b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+            NetworkPrecision::F16 => {
+                b.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect()
+            }
+            NetworkPrecision::Int8 => b.iter().map(|&v| f32::from(v as i8)).collect(),
+        }
+    };
+    let mut kernels = kernels.into_iter();
+    let default = kernels.next().expect("the default variant comes first");
+    let expected = run(&default)?;
+    let want = values(&expected);
+    let scale = want.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+    let tolerance = match precision {
+        NetworkPrecision::F32 => 1e-4,
+        NetworkPrecision::F16 => 2e-2,
+        NetworkPrecision::Int8 => 0.0,
+    } * scale;
+    let mut kept = vec![default];
+    for k in kernels {
+        let got = values(&run(&k)?);
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, |m, d| if d.is_nan() { f32::INFINITY } else { m.max(d) });
+        if worst <= tolerance {
+            kept.push(k);
+        } else {
+            log::warn!(
+                "autotune: {} disagrees with the default kernel by {worst} on this device; left out",
+                k.variant.name()
+            );
+        }
+    }
+    Ok(kept)
 }
 
 /// Rounds of timing per candidate: candidates are timed in turn within each round, so a clock

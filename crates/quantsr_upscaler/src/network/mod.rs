@@ -1,4 +1,4 @@
-//! The neural rungs' parameter step (DESIGN §4 step 2): the network input pass, then the
+//! The neural rungs' parameter step (ARCHITECTURE §4 step 2): the network input pass, then the
 //! U-Net's layers as generated kernels with the weights baked in (`codegen`), the head writing the
 //! same parameter textures `taau_params` writes plus the kernel logits and the recurrent feedback.
 //!
@@ -58,17 +58,6 @@ impl NetworkTensors {
         Self { buffers }
     }
 
-    /// Zeroes every tensor (before timing kernels on them: stale bits read at another
-    /// precision could be NaNs).
-    pub(crate) fn clear(&self, ctx: &GpuContext) -> Result<(), GpuError> {
-        let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        for b in &self.buffers {
-            encoder.clear_buffer(b, 0, None);
-        }
-        ctx.queue.submit([encoder.finish()]);
-        ctx.wait_idle()
-    }
-
     /// The buffer of the network input tensor (written by the input pass).
     pub(crate) fn input(&self) -> &wgpu::Buffer {
         &self.buffers[0]
@@ -125,10 +114,7 @@ impl NetworkRung {
         } else {
             Vec::new()
         };
-        let input_source = expand_includes(
-            &quantsr_gpu::shader_file("network/input.wgsl")?
-                .replace(act_include(NetworkPrecision::F32), act_include(precision)),
-        )?;
+        let input_source = input_source(precision)?;
         let input_shader = validate_wgsl(&format!("network/input.wgsl ({})", rung.name()), input_source, features)?;
         let input = ComputeKernel::new(ctx, &input_shader, "main", &constants)?;
         Ok(Self { rung, input, layers })
@@ -214,14 +200,11 @@ impl LayerKernel {
     ) -> Result<Self, GpuError> {
         let features = ctx.device.features();
         let layer = &net.layers[node.layer];
-        let head = node.output.is_none();
-        let output = if head { Output::Head { output_scale: net.output_scale } } else { Output::Tensor };
         let blocks = block_count(layer, &variant);
-        let split: Vec<Option<usize>> =
-            if blocks > SWITCH_BLOCKS { (0..blocks as usize).map(Some).collect() } else { vec![None] };
+        let sources = layer_sources(net, &node, &variant)?;
+        let split = sources.len() > 1;
         let mut kernels = Vec::new();
-        for only in &split {
-            let source = expand_includes(&layer_kernel(&variant, &node, layer, &output, *only))?;
+        for (only, source) in sources {
             let block = only.map_or(String::new(), |b| format!(" block {b}"));
             let name =
                 format!("network/{}.{}{block} ({}, {})", net.kind.name(), layer.spec.name, rung.name(), variant.name());
@@ -251,7 +234,7 @@ impl LayerKernel {
                 })
                 .collect(),
         };
-        Ok(Self { name: layer.spec.name, z: if split.len() > 1 { 1 } else { blocks }, node, variant, kernels, groups })
+        Ok(Self { name: layer.spec.name, z: if split { 1 } else { blocks }, node, variant, kernels, groups })
     }
 
     /// Records this layer's dispatches for a frame of `render_size`; an empty level (render
@@ -268,4 +251,62 @@ impl LayerKernel {
             kernel.record(pass, &[group], grid);
         }
     }
+}
+
+/// The WGSL of the network input pass at `precision`, includes expanded.
+fn input_source(precision: NetworkPrecision) -> Result<String, GpuError> {
+    expand_includes(
+        &quantsr_gpu::shader_file("network/input.wgsl")?
+            .replace(act_include(NetworkPrecision::F32), act_include(precision)),
+    )
+}
+
+/// The generated WGSL of layer `node` of `net` in `variant`, includes expanded: one module with
+/// a `switch` over its output blocks (`None`), or one module per block beyond
+/// [`SWITCH_BLOCKS`] blocks.
+fn layer_sources(
+    net: &Network,
+    node: &LayerNode,
+    variant: &KernelVariant,
+) -> Result<Vec<(Option<usize>, String)>, GpuError> {
+    let layer = &net.layers[node.layer];
+    let output = if node.output.is_none() { Output::Head { output_scale: net.output_scale } } else { Output::Tensor };
+    let blocks = block_count(layer, variant);
+    let split: Vec<Option<usize>> =
+        if blocks > SWITCH_BLOCKS { (0..blocks as usize).map(Some).collect() } else { vec![None] };
+    split
+        .into_iter()
+        .map(|only| Ok((only, expand_includes(&layer_kernel(variant, node, layer, &output, only))?)))
+        .collect()
+}
+
+/// Every kernel `rung` runs for `net`, as a file name and its WGSL (includes expanded), with
+/// layer `i` (in `quantsr_model::LAYER_NAMES` order) in `variants[i]`, or in its default
+/// variant without `variants`: what `quantsr info --dump-kernels` writes, so a person can read
+/// what runs. Names: `input.wgsl`, `LAYER.VARIANT.wgsl`, `LAYER.blockN.VARIANT.wgsl`.
+pub fn kernel_sources(
+    net: &Network,
+    rung: Rung,
+    variants: Option<&[KernelVariant]>,
+) -> Result<Vec<(String, String)>, crate::UpscalerError> {
+    let Some((_, precision)) = rung.network() else { return Ok(Vec::new()) };
+    let mut out = vec![("input.wgsl".to_owned(), input_source(precision)?)];
+    for node in layer_nodes(net) {
+        let spec = &net.layers[node.layer].spec;
+        let head = node.output.is_none();
+        let variant = match variants {
+            None => KernelVariant::default_for(precision, spec, head),
+            Some(v) => v.get(node.layer).copied().filter(|v| v.fits(precision, spec, head)).ok_or_else(|| {
+                crate::UpscalerError::RungUnavailable {
+                    rung,
+                    why: format!("no variant that fits layer {} was given", spec.name),
+                }
+            })?,
+        };
+        for (only, source) in layer_sources(net, &node, &variant)? {
+            let block = only.map_or(String::new(), |b| format!(".block{b}"));
+            out.push((format!("{}{block}.{}.wgsl", spec.name, variant.name()), source));
+        }
+    }
+    Ok(out)
 }
