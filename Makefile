@@ -24,7 +24,10 @@ demo: vulkan
 	$(QUANTSR) eval --seq $(DEMO)/level --json $(DEMO)/eval.json
 	@echo "upscaled frames: $(DEMO)/neural/*.png   metrics: $(DEMO)/eval.json"
 
-## make test: the full test suite on the machine's GPU (lavapipe when there is none)
+## make test: the full test suite on the machine's GPU (lavapipe when there is none). The
+## kernels the tests' upscalers tune (timed while other tests load the device) are cached apart
+## from the user's own autotune cache.
+test: export QUANTSR_CACHE_DIR = $(CURDIR)/target/test-autotune-cache
 test: vulkan
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
