@@ -850,12 +850,16 @@ impl Controller {
         self.by_quality().find(|&r| cost(r).is_some_and(|c| c.is_finite() && c > 0.0 && c <= limit))
     }
 
-    /// The last resort: the allowed rung with the lowest prior cost (`taau` with the default
-    /// priors); on a tie, the lower quality one. Priors rather than measurements: the last
-    /// resort is usually measured only at start-up, when first frames are slow, and a stale
-    /// sample must not make the controller believe its fallback dearer than the rung that is
-    /// overrunning.
+    /// The last resort: `taau` when it is allowed (it runs no network, so it is the cheapest on
+    /// any device, whatever a noisy start-up timing at a tiny size said), else the allowed rung
+    /// with the lowest prior cost; on a tie, the lower quality one. Priors rather than
+    /// measurements: the last resort is usually measured only at start-up, when first frames
+    /// are slow, and a stale sample must not make the controller believe its fallback dearer
+    /// than the rung that is overrunning.
     fn cheapest_allowed(&self) -> Rung {
+        if self.allowed[Rung::Taau.index()] {
+            return Rung::Taau;
+        }
         let prior = |r: Rung| self.prior[r.index()];
         self.by_quality()
             .min_by(|&a, &b| prior(a).total_cmp(&prior(b)).then(self.rank[b.index()].cmp(&self.rank[a.index()])))
