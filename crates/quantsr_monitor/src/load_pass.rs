@@ -177,7 +177,9 @@ impl SyntheticLoad {
         if iterations == 0 {
             return;
         }
-        let timed = self.ring.as_mut().is_some_and(|r| r.begin_frame(frame_index));
+        // Timestamps only where they bracket the pass: on a lazy driver they would move the
+        // load's time into the timings of the passes after it.
+        let timed = self.closed_loop && self.ring.as_mut().is_some_and(|r| r.begin_frame(frame_index));
         let writes = if timed { self.ring.as_mut().and_then(TimestampRing::pass_writes) } else { None };
         queue_iterations(queue, &self.params, iterations);
         self.kernel.dispatch(encoder, &[&self.bind], [LOAD_WORKGROUPS, 1, 1], writes);
@@ -189,8 +191,7 @@ impl SyntheticLoad {
 
     /// Call after submitting the encoder [`SyntheticLoad::record`] recorded into: returns the
     /// GPU time measured for every earlier frame whose timings have come back (never waits),
-    /// and corrects the calibration from them. Empty without timestamps; to be trusted only
-    /// where [`SyntheticLoad::is_timed`].
+    /// and corrects the calibration from them. Empty unless [`SyntheticLoad::is_timed`].
     pub fn after_submit(&mut self, device: &wgpu::Device) -> Vec<FrameTimings> {
         let Some(ring) = self.ring.as_mut() else { return Vec::new() };
         ring.after_submit();
