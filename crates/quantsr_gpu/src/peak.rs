@@ -1,7 +1,7 @@
 //! The device's measured arithmetic peaks, one per precision the rungs use, so throughput
 //! figures become ratios that mean the same on any adapter.
 
-use crate::{ComputeKernel, GpuContext, GpuError, load_shader, read_buffer, validate_wgsl};
+use crate::{ComputeKernel, GpuContext, GpuError, PassTimer, load_shader, submit_and_time, validate_wgsl};
 
 /// The arithmetic a peak is measured for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,17 +62,7 @@ pub fn measure_peak(ctx: &GpuContext, kind: PeakKind) -> Result<Option<f64>, Gpu
     }
     let path = kind.shader();
     let shader = validate_wgsl(path, load_shader(path)?, ctx.device.features())?;
-    let queries = ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
-        label: Some("peak"),
-        ty: wgpu::QueryType::Timestamp,
-        count: 2,
-    });
-    let resolved = ctx.device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("peak timestamps"),
-        size: 16,
-        usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
-        mapped_at_creation: false,
-    });
+    let timer = PassTimer::new(ctx);
     // One run: `workgroups` × 64 invocations of `iterations` rounds; G ops per second.
     let run = |workgroups: u32, iterations: u32| -> Result<f64, GpuError> {
         let kernel = ComputeKernel::new(ctx, &shader, "main", &[("ITERATIONS", f64::from(iterations))])?;
@@ -88,28 +78,10 @@ pub fn measure_peak(ctx: &GpuContext, kind: PeakKind) -> Result<Option<f64>, Gpu
         // The first run includes the driver's compile-at-first-dispatch on some devices.
         for _ in 0..3 {
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
-            kernel.dispatch(
-                &mut encoder,
-                &[&bind],
-                [workgroups, 1, 1],
-                Some(wgpu::ComputePassTimestampWrites {
-                    query_set: &queries,
-                    beginning_of_pass_write_index: Some(0),
-                    end_of_pass_write_index: Some(1),
-                }),
-            );
-            encoder.resolve_query_set(&queries, 0..2, &resolved, 0);
-            let started = std::time::Instant::now();
-            ctx.queue.submit([encoder.finish()]);
-            ctx.wait_idle()?;
-            let wall_ns = started.elapsed().as_nanos() as f64;
-            let ticks: Vec<u64> = read_buffer(ctx, &resolved)?;
-            let ns = ticks[1].saturating_sub(ticks[0]) as f64 * f64::from(ctx.queue.get_timestamp_period());
-            // Some drivers (lavapipe) write timestamps before queued work has run: a pass
-            // shorter than half its wall clock is not trusted.
-            let ns = if ns < 0.5 * wall_ns { wall_ns } else { ns };
-            if ns > 0.0 {
-                best = best.max(ops / ns);
+            kernel.dispatch(&mut encoder, &[&bind], [workgroups, 1, 1], timer.as_ref().map(PassTimer::writes));
+            let ms = submit_and_time(ctx, timer.as_ref(), encoder)?;
+            if ms > 0.0 {
+                best = best.max(ops / (ms * 1e6));
             }
         }
         Ok(best)

@@ -411,50 +411,17 @@ const SUBMISSION_MS: f64 = 2.0;
 /// where the device has them and they are plausible (at least half the submission's wall
 /// clock: some drivers write them before the work has run), wall clock otherwise.
 fn time_candidates(ctx: &GpuContext, kernels: &[LayerKernel], size: [u32; 2]) -> Result<Vec<f64>, GpuError> {
-    let stamps = ctx.caps.timestamps.then(|| {
-        let set = ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
-            label: Some("autotune timestamps"),
-            ty: wgpu::QueryType::Timestamp,
-            count: 2,
-        });
-        let resolved = ctx.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("autotune timestamps"),
-            size: 16,
-            usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
-            mapped_at_creation: false,
-        });
-        (set, resolved)
-    });
-    let period_ms = f64::from(ctx.queue.get_timestamp_period()) / 1e6;
+    let timer = quantsr_gpu::PassTimer::new(ctx);
     let time = |k: &LayerKernel, repeats: u32| -> Result<f64, GpuError> {
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
         {
-            let timestamp_writes = stamps.as_ref().map(|(set, _)| wgpu::ComputePassTimestampWrites {
-                query_set: set,
-                beginning_of_pass_write_index: Some(0),
-                end_of_pass_write_index: Some(1),
-            });
+            let timestamp_writes = timer.as_ref().map(quantsr_gpu::PassTimer::writes);
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes });
             for _ in 0..repeats {
                 k.record(&mut pass, 0, size);
             }
         }
-        if let Some((set, resolved)) = &stamps {
-            encoder.resolve_query_set(set, 0..2, resolved, 0);
-        }
-        let t = Instant::now();
-        ctx.queue.submit([encoder.finish()]);
-        ctx.wait_idle()?;
-        let wall = t.elapsed().as_secs_f64() * 1e3;
-        let gpu = match &stamps {
-            Some((_, resolved)) => {
-                let ticks: Vec<u64> = quantsr_gpu::read_buffer(ctx, resolved)?;
-                ticks[1].saturating_sub(ticks[0]) as f64 * period_ms
-            }
-            None => 0.0,
-        };
-        let ms = if gpu >= 0.5 * wall { gpu } else { wall };
-        Ok(ms / f64::from(repeats))
+        Ok(quantsr_gpu::submit_and_time(ctx, timer.as_ref(), encoder)? / f64::from(repeats))
     };
     // The first dispatch compiles the kernel on some drivers: it is never timed.
     let repeats: Vec<u32> = kernels
