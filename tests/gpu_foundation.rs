@@ -151,3 +151,21 @@ fn withholding_f16_reports_it_unavailable() {
     assert_eq!(report.f16_ok, None);
     assert!(report.f32_ok && report.int8_ok);
 }
+
+#[test]
+fn shader_defines_select_a_variant_and_refuse_an_unknown_name() {
+    // The default: the output pass is written for rgba16float.
+    let default = gpu::load_shader("upscaler/sharpen.wgsl").unwrap();
+    assert!(default.contains("texture_storage_2d<rgba16float, write>"), "{default}");
+    assert!(!default.contains("#define"), "define lines are consumed");
+    let wide = gpu::load_shader_with("upscaler/sharpen.wgsl", &[("OUTPUT_FORMAT", "rgba32float")]).unwrap();
+    assert!(wide.contains("texture_storage_2d<rgba32float, write>"));
+    gpu::validate_wgsl("sharpen (rgba32float)", wide, gpu::all_shader_features()).unwrap();
+    // A define reaches `#include` lines too: the int8 storage replaces the f32 one.
+    let int8 = gpu::load_shader_with("network/input.wgsl", &[("ACT_STORAGE", "\"network/act_int8.wgsl\"")]).unwrap();
+    assert!(int8.contains("pack4xI8") && !int8.contains("alias Act = vec4<f32>"));
+    // A variant that names a define the shader lacks fails, naming it and the shader.
+    let err = gpu::load_shader_with("upscaler/sharpen.wgsl", &[("OUTPUT_FROMAT", "rgba32float")]).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("OUTPUT_FROMAT") && text.contains("sharpen.wgsl"), "{text}");
+}

@@ -5,7 +5,9 @@
 // Bindings: frame uniforms; input colour, exposure, depth; dilated motion, features (prepare);
 // previous history (display res); previous β8+feedback (previous render res, feedback in .yz);
 // the tensor (output). Grid: render size in 8×8 workgroups.
-#include "network/act_f32.wgsl"
+// ACT_STORAGE: the rung's activation storage (network/act_{f32,f16,int8}.wgsl), set by the host.
+#define ACT_STORAGE "network/act_f32.wgsl"
+#include ACT_STORAGE
 #include "network/common.wgsl"
 #include "upscaler/history.wgsl"
 

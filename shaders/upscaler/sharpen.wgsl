@@ -3,8 +3,9 @@
 // the 4-neighbourhood free of clipping), then back to linear, exposure removed, written to
 // the caller's output texture. Debug views replace the colour with a visualisation.
 // Bindings: frame uniforms; exposure; history (tonemapped); dilated motion, features, params
-// (render res); output (its format is substituted when the pipeline is created).
+// (render res); output (OUTPUT_FORMAT, the caller's output format, set by the host).
 // Grid: display size in 8×8 workgroups.
+#define OUTPUT_FORMAT rgba16float
 #include "upscaler/common.wgsl"
 
 @group(0) @binding(0) var<uniform> frame: FrameUniforms;
@@ -13,7 +14,7 @@
 @group(0) @binding(3) var dilated_motion: texture_2d<f32>;
 @group(0) @binding(4) var features: texture_2d<f32>;
 @group(0) @binding(5) var params: texture_2d<f32>;
-@group(0) @binding(6) var output: texture_storage_2d<rgba16float, write>;
+@group(0) @binding(6) var output: texture_storage_2d<OUTPUT_FORMAT, write>;
 
 fn exposure() -> f32 {
     return frame_exposure(frame.exposure, frame.use_exposure_texture, textureLoad(exposure_in, vec2<i32>(0), 0).r);

@@ -21,7 +21,8 @@ pub use peak::{PeakKind, measure_fma_peak, measure_peak};
 pub use readback::{TextureData, read_buffer, read_texture, read_texture_rect};
 pub use resources::{ResourceCounts, resource_counts};
 pub use shader::{
-    SHADER_FILES, ValidatedShader, all_shader_features, expand_includes, load_shader, shader_file, validate_wgsl,
+    SHADER_FILES, ValidatedShader, all_shader_features, expand_includes, load_shader, load_shader_with, shader_file,
+    validate_wgsl,
 };
 pub use texture::{
     STORAGE_SAMPLED, UPLOADED, create_texture, create_texture_with_data, extent, texel_size, upload_texture,

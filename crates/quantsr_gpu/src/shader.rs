@@ -17,47 +17,109 @@ pub fn shader_file(path: &str) -> Result<&'static str, GpuError> {
 }
 
 /// Returns the source of `shaders/<path>` with every `#include "other.wgsl"` line replaced by
-/// that file's (recursively resolved) text. Each file is included at most once.
+/// that file's (recursively resolved) text, and every `#define NAME VALUE` applied with its
+/// default value (see [`load_shader_with`]). Each file is included at most once.
 ///
 /// WGSL has no module system; this is the one place shared WGSL (colour spaces, sampling
 /// helpers) gets into a pass's shader.
 pub fn load_shader(path: &str) -> Result<String, GpuError> {
-    let mut seen = HashSet::new();
-    let mut out = String::new();
-    resolve_includes(path, &mut seen, &mut out)?;
-    Ok(out)
+    load_shader_with(path, &[])
 }
 
-/// Resolves the `#include` lines of WGSL made at run time (generated kernels) against the
-/// embedded tree, as [`load_shader`] does for a file.
+/// As [`load_shader`], with `defines` overriding the values of the shader's own `#define NAME
+/// VALUE` lines: from its `#define` on, every whole-word `NAME` (in code and in `#include`
+/// lines) becomes the value. This is how one WGSL file serves several variants (an output
+/// format, an activation storage include). A define the shader does not declare is an error
+/// naming it, so a variant can never silently fall back to the default text.
+pub fn load_shader_with(path: &str, defines: &[(&str, &str)]) -> Result<String, GpuError> {
+    Preprocessor::new(path, defines).run(|p, out| p.include(path, out))
+}
+
+/// Resolves the `#include` and `#define` lines of WGSL made at run time (generated kernels)
+/// against the embedded tree, as [`load_shader`] does for a file.
 pub fn expand_includes(source: &str) -> Result<String, GpuError> {
-    let mut seen = HashSet::new();
-    let mut out = String::with_capacity(source.len());
-    expand_lines(source, &mut seen, &mut out)?;
-    Ok(out)
+    Preprocessor::new("generated WGSL", &[]).run(|p, out| p.lines(source, out))
 }
 
-fn resolve_includes(path: &str, seen: &mut HashSet<String>, out: &mut String) -> Result<(), GpuError> {
-    if !seen.insert(path.to_string()) {
-        return Ok(());
+/// The state of one expansion: files already included, and the defines in force.
+struct Preprocessor<'a> {
+    name: &'a str,
+    seen: HashSet<String>,
+    overrides: &'a [(&'a str, &'a str)],
+    defines: BTreeMap<String, String>,
+}
+
+impl<'a> Preprocessor<'a> {
+    fn new(name: &'a str, overrides: &'a [(&'a str, &'a str)]) -> Self {
+        Self { name, seen: HashSet::new(), overrides, defines: BTreeMap::new() }
     }
-    expand_lines(shader_file(path)?, seen, out)
-}
 
-fn expand_lines(text: &str, seen: &mut HashSet<String>, out: &mut String) -> Result<(), GpuError> {
-    for line in text.lines() {
-        match line.trim().strip_prefix("#include") {
-            Some(rest) => {
-                let target = rest.trim().trim_matches('"');
-                resolve_includes(target, seen, out)?;
+    fn run(mut self, expand: impl FnOnce(&mut Self, &mut String) -> Result<(), GpuError>) -> Result<String, GpuError> {
+        let mut out = String::new();
+        expand(&mut self, &mut out)?;
+        if let Some((name, _)) = self.overrides.iter().find(|(n, _)| !self.defines.contains_key(*n)) {
+            return Err(GpuError::Shader {
+                name: self.name.to_owned(),
+                message: format!("the variant sets `{name}`, which the shader does not #define"),
+            });
+        }
+        Ok(out)
+    }
+
+    fn include(&mut self, path: &str, out: &mut String) -> Result<(), GpuError> {
+        if !self.seen.insert(path.to_string()) {
+            return Ok(());
+        }
+        self.lines(shader_file(path)?, out)
+    }
+
+    fn lines(&mut self, text: &str, out: &mut String) -> Result<(), GpuError> {
+        for line in text.lines() {
+            let trimmed = line.trim();
+            if let Some(rest) = trimmed.strip_prefix("#define") {
+                let (name, default) = rest.trim().split_once(char::is_whitespace).unwrap_or((rest.trim(), ""));
+                let value =
+                    self.overrides.iter().find(|(n, _)| *n == name).map_or(default.trim(), |(_, v)| *v).to_owned();
+                self.defines.insert(name.to_owned(), value);
+                continue;
             }
-            None => {
-                out.push_str(line);
-                out.push('\n');
+            let line = self.substitute(line);
+            match line.trim().strip_prefix("#include") {
+                Some(rest) => {
+                    let target = rest.trim().trim_matches('"').to_owned();
+                    self.include(&target, out)?;
+                }
+                None => {
+                    out.push_str(&line);
+                    out.push('\n');
+                }
             }
         }
+        Ok(())
     }
-    Ok(())
+
+    /// `line` with every whole-word occurrence of a define replaced by its value.
+    fn substitute(&self, line: &str) -> String {
+        if self.defines.is_empty() {
+            return line.to_owned();
+        }
+        let mut out = String::with_capacity(line.len());
+        let mut word = String::new();
+        let flush = |word: &mut String, out: &mut String| {
+            out.push_str(self.defines.get(word.as_str()).map_or(word.as_str(), String::as_str));
+            word.clear();
+        };
+        for c in line.chars() {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                word.push(c);
+            } else {
+                flush(&mut word, &mut out);
+                out.push(c);
+            }
+        }
+        flush(&mut word, &mut out);
+        out
+    }
 }
 
 /// A parsed and validated shader, ready to create pipelines from.

@@ -1,7 +1,7 @@
 //! The frame pipeline's compute passes (ARCHITECTURE §4), one kernel per WGSL file under
 //! `shaders/upscaler/`. Bind groups are made by [`crate::Upscaler`], which owns the textures.
 
-use quantsr_gpu::{ComputeKernel, GpuContext, GpuError, load_shader, validate_wgsl};
+use quantsr_gpu::{ComputeKernel, GpuContext, GpuError, load_shader_with, validate_wgsl};
 
 /// The kernels of the upscaler, created once in `Upscaler::new`.
 pub(crate) struct Passes {
@@ -22,14 +22,12 @@ pub const OUTPUT_FORMATS: [wgpu::TextureFormat; 2] =
 impl Passes {
     pub fn new(ctx: &GpuContext, output_format: wgpu::TextureFormat) -> Result<Self, GpuError> {
         let kernel = |path: &str| ComputeKernel::from_path(ctx, path, "main");
-        // The output pass is written for rgba16float; other formats get the same code with the
-        // storage format swapped.
+        // The output pass's storage format is a define of its shader.
         let name = match output_format {
             wgpu::TextureFormat::Rgba32Float => "rgba32float",
             _ => "rgba16float",
         };
-        let source = load_shader("upscaler/sharpen.wgsl")?
-            .replace("texture_storage_2d<rgba16float, write>", &format!("texture_storage_2d<{name}, write>"));
+        let source = load_shader_with("upscaler/sharpen.wgsl", &[("OUTPUT_FORMAT", name)])?;
         let sharpen_shader = validate_wgsl("upscaler/sharpen.wgsl", source, ctx.device.features())?;
         Ok(Self {
             prepare: kernel("upscaler/prepare.wgsl")?,

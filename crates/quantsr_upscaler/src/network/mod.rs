@@ -255,10 +255,8 @@ impl LayerKernel {
 
 /// The WGSL of the network input pass at `precision`, includes expanded.
 fn input_source(precision: NetworkPrecision) -> Result<String, GpuError> {
-    expand_includes(
-        &quantsr_gpu::shader_file("network/input.wgsl")?
-            .replace(act_include(NetworkPrecision::F32), act_include(precision)),
-    )
+    let storage = format!("\"{}\"", act_include(precision));
+    quantsr_gpu::load_shader_with("network/input.wgsl", &[("ACT_STORAGE", &storage)])
 }
 
 /// The generated WGSL of layer `node` of `net` in `variant`, includes expanded: one module with
