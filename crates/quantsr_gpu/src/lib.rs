@@ -16,7 +16,7 @@ mod texture;
 pub use context::{Capabilities, GpuContext, GpuOptions, WANTED_FEATURES, test_gpu};
 pub use error::GpuError;
 pub use kernel::{ComputeKernel, workgroups, workgroups_2d};
-pub use pass_timer::{PassTimer, submit_and_time};
+pub use pass_timer::{PassTime, PassTimer, submit_and_time};
 pub use peak::{PeakKind, measure_fma_peak, measure_peak};
 pub use readback::{TextureData, read_buffer, read_texture, read_texture_rect};
 pub use resources::{ResourceCounts, resource_counts};

@@ -50,24 +50,45 @@ impl PassTimer {
     }
 }
 
-/// Submits `encoder` (whose pass `timer` timed, when there is one), waits, and returns the
-/// pass's milliseconds: GPU time where the timestamps are plausible (at least half the wall
-/// clock: some drivers write them before the work has run), wall clock otherwise.
+/// What [`submit_and_time`] measured of one submission.
+#[derive(Debug, Clone, Copy)]
+pub struct PassTime {
+    /// The pass's GPU time by its timestamps (`None` without a timer).
+    pub gpu_ms: Option<f64>,
+    /// Submit to idle, on the host clock.
+    pub wall_ms: f64,
+}
+
+impl PassTime {
+    /// Whether the timestamps are plausible: at least half the wall clock (some drivers, such
+    /// as lavapipe, write them before the work has run).
+    pub fn gpu_plausible(&self) -> bool {
+        self.gpu_ms.is_some_and(|g| g >= 0.5 * self.wall_ms)
+    }
+
+    /// The pass's milliseconds: GPU time where plausible, wall clock otherwise.
+    pub fn ms(&self) -> f64 {
+        match self.gpu_ms {
+            Some(g) if self.gpu_plausible() => g,
+            _ => self.wall_ms,
+        }
+    }
+}
+
+/// Submits `encoder` (whose pass `timer` timed, when there is one), waits, and returns what
+/// was measured.
 pub fn submit_and_time(
     ctx: &GpuContext,
     timer: Option<&PassTimer>,
     mut encoder: wgpu::CommandEncoder,
-) -> Result<f64, GpuError> {
+) -> Result<PassTime, GpuError> {
     if let Some(t) = timer {
         t.resolve(&mut encoder);
     }
     let start = Instant::now();
     ctx.queue.submit([encoder.finish()]);
     ctx.wait_idle()?;
-    let wall = start.elapsed().as_secs_f64() * 1e3;
-    let gpu = match timer {
-        Some(t) => t.read_ms(ctx)?,
-        None => 0.0,
-    };
-    Ok(if gpu >= 0.5 * wall { gpu } else { wall })
+    let wall_ms = start.elapsed().as_secs_f64() * 1e3;
+    let gpu_ms = timer.map(|t| t.read_ms(ctx)).transpose()?;
+    Ok(PassTime { gpu_ms, wall_ms })
 }

@@ -79,7 +79,7 @@ pub fn measure_peak(ctx: &GpuContext, kind: PeakKind) -> Result<Option<f64>, Gpu
         for _ in 0..3 {
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
             kernel.dispatch(&mut encoder, &[&bind], [workgroups, 1, 1], timer.as_ref().map(PassTimer::writes));
-            let ms = submit_and_time(ctx, timer.as_ref(), encoder)?;
+            let ms = submit_and_time(ctx, timer.as_ref(), encoder)?.ms();
             if ms > 0.0 {
                 best = best.max(ops / (ms * 1e6));
             }

@@ -13,7 +13,7 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use quantsr_gpu::{ComputeKernel, GpuContext, GpuError, wgpu};
+use quantsr_gpu::{ComputeKernel, GpuContext, GpuError, PassTime, PassTimer, submit_and_time, wgpu};
 
 use crate::timestamps::{FrameTimings, TimestampRing};
 
@@ -42,8 +42,6 @@ pub struct SyntheticLoad {
     pending: VecDeque<(u64, u32, f64)>,
     /// Whether measured frames correct the calibration (the timestamps bracket the pass).
     closed_loop: bool,
-    /// Cleared when a timed submission read under half its wall clock.
-    timestamps_plausible: bool,
 }
 
 impl SyntheticLoad {
@@ -66,98 +64,75 @@ impl SyntheticLoad {
         });
         let bind = kernel.bind_group(&ctx.device, 0, &[params.as_entire_binding(), sink.as_entire_binding()]);
         let ring = ctx.caps.timestamps.then(|| TimestampRing::new(&ctx.device, &ctx.queue, 8, 1));
-        let mut load = Self {
-            kernel,
-            params,
-            bind,
-            iterations_per_ms: 1.0,
-            ring,
-            pending: VecDeque::new(),
-            closed_loop: false,
-            timestamps_plausible: true,
-        };
+        let mut load =
+            Self { kernel, params, bind, iterations_per_ms: 1.0, ring, pending: VecDeque::new(), closed_loop: false };
         load.calibrate(ctx)?;
         Ok(load)
     }
 
-    /// Times one submission of `iterations`: GPU time from the pass's own timestamps where
-    /// there are any and they are plausible, wall clock around submit-and-wait otherwise. Some
-    /// drivers (lavapipe) write a pass's timestamps before its work has run: timestamps that
-    /// read under half the wall clock are not trusted, and then not used for the closed loop
-    /// either.
-    fn time_once(&mut self, ctx: &GpuContext, iterations: u32) -> Result<f64, GpuError> {
+    /// Times one submission of `iterations`.
+    fn time_once(&self, ctx: &GpuContext, timer: Option<&PassTimer>, iterations: u32) -> Result<PassTime, GpuError> {
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        let timed = self.ring.as_mut().is_some_and(|r| r.begin_frame(u64::MAX));
-        let writes = if timed { self.ring.as_mut().and_then(TimestampRing::pass_writes) } else { None };
         queue_iterations(&ctx.queue, &self.params, iterations);
-        self.kernel.dispatch(&mut encoder, &[&self.bind], [LOAD_WORKGROUPS, 1, 1], writes);
-        if timed && let Some(ring) = self.ring.as_mut() {
-            ring.end_frame(&mut encoder);
-        }
-        let start = Instant::now();
-        ctx.queue.submit([encoder.finish()]);
-        ctx.wait_idle()?;
-        let wall = start.elapsed().as_secs_f64() * 1e3;
-        let Some(ring) = self.ring.as_mut().filter(|_| timed) else { return Ok(wall) };
-        ring.after_submit();
-        ctx.wait_idle()?;
-        let gpu = ring.harvest(&ctx.device).first().map_or(0.0, FrameTimings::total_ms);
-        if gpu < 0.5 * wall && wall > 2.0 {
-            self.timestamps_plausible = false;
-        }
-        Ok(if self.timestamps_plausible { gpu } else { wall })
+        self.kernel.dispatch(&mut encoder, &[&self.bind], [LOAD_WORKGROUPS, 1, 1], timer.map(PassTimer::writes));
+        submit_and_time(ctx, timer, encoder)
     }
 
     /// Whether this pass's own timestamps measure it when other passes follow it in the same
     /// submission, as they do in a frame: records the pass (about `ms`, timed) and as much
-    /// again untimed after it, and compares.
-    fn timestamps_bracket_the_pass(&mut self, ctx: &GpuContext, ms: f64) -> Result<bool, GpuError> {
+    /// again untimed after it, and compares. Drivers that write timestamps before the work has
+    /// run, or run a submission's passes lazily (lavapipe), read far less.
+    fn timestamps_bracket_the_pass(&self, ctx: &GpuContext, timer: &PassTimer, ms: f64) -> Result<bool, GpuError> {
         let iterations = self.iterations_for(ms);
-        let Some(ring) = self.ring.as_mut() else { return Ok(false) };
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        if !ring.begin_frame(u64::MAX) {
-            return Ok(false);
-        }
         queue_iterations(&ctx.queue, &self.params, iterations);
-        self.kernel.dispatch(&mut encoder, &[&self.bind], [LOAD_WORKGROUPS, 1, 1], ring.pass_writes());
+        self.kernel.dispatch(&mut encoder, &[&self.bind], [LOAD_WORKGROUPS, 1, 1], Some(timer.writes()));
         self.kernel.dispatch(&mut encoder, &[&self.bind], [LOAD_WORKGROUPS, 1, 1], None);
-        ring.end_frame(&mut encoder);
+        timer.resolve(&mut encoder);
         ctx.queue.submit([encoder.finish()]);
-        ring.after_submit();
         ctx.wait_idle()?;
-        let measured = ring.harvest(&ctx.device).first().map_or(0.0, FrameTimings::total_ms);
+        let measured = timer.read_ms(ctx)?;
         Ok((0.5 * ms..2.0 * ms).contains(&measured))
     }
 
     fn calibrate(&mut self, ctx: &GpuContext) -> Result<(), GpuError> {
-        self.time_once(ctx, 16)?; // compile at first dispatch happens here
+        let timer = PassTimer::new(ctx);
+        let timer = timer.as_ref();
+        self.time_once(ctx, timer, 16)?; // compile at first dispatch happens here
         // Keep the device busy long enough that its clocks leave idle, with submissions of
         // about 10 ms (sized from a first guess).
         let probe = 1024;
-        let guess = f64::from(probe) / self.time_once(ctx, probe)?.max(1e-3);
+        let guess = f64::from(probe) / self.time_once(ctx, timer, probe)?.ms().max(1e-3);
         let chunk = (10.0 * guess).clamp(1.0, 1e9) as u32;
         let start = Instant::now();
+        // Whether the timestamps of every timed submission long enough to judge (over 2 ms,
+        // where submission overhead is small) were plausible.
+        let judge = |t: &PassTime| t.wall_ms <= 2.0 || t.gpu_plausible();
+        let mut plausible = true;
         while start.elapsed().as_secs_f64() * 1e3 < WARM_UP_MS {
-            self.time_once(ctx, chunk)?;
+            plausible &= judge(&self.time_once(ctx, timer, chunk)?);
         }
         // Two sizes, best of three each; the slope leaves out the fixed cost of a dispatch.
         let (small, large) = (chunk / 8 + 1, chunk);
         let mut best = |n: u32| -> Result<f64, GpuError> {
             let mut b = f64::MAX;
             for _ in 0..3 {
-                b = b.min(self.time_once(ctx, n)?);
+                let t = self.time_once(ctx, timer, n)?;
+                plausible &= judge(&t);
+                b = b.min(t.ms());
             }
             Ok(b)
         };
         let (t_small, t_large) = (best(small)?, best(large)?);
         self.iterations_per_ms = f64::from(large - small) / (t_large - t_small).max(1e-3);
-        let calibrated_by =
-            if self.ring.is_some() && self.timestamps_plausible { "GPU timestamps" } else { "wall clock" };
-        // Where they do not bracket, per-pass times read near zero in a frame and would drive
-        // the loop wild.
-        self.closed_loop = self.timestamps_plausible && self.timestamps_bracket_the_pass(ctx, 5.0)?;
+        // Only timestamps that were plausible alone and bracket the pass in a frame may drive
+        // the loop: elsewhere per-pass times read near zero in a frame and drive it wild.
+        self.closed_loop = match (timer, &self.ring) {
+            (Some(t), Some(_)) if plausible => self.timestamps_bracket_the_pass(ctx, t, 5.0)?,
+            _ => false,
+        };
         log::info!(
-            "synthetic load: {:.0} iterations per ms (calibrated by {calibrated_by}; {})",
+            "synthetic load: {:.0} iterations per ms ({})",
             self.iterations_per_ms,
             if self.closed_loop { "corrected every frame" } else { "open loop: per-pass timestamps do not bracket" }
         );
@@ -193,6 +168,10 @@ impl SyntheticLoad {
     /// GPU time measured for every earlier frame whose timings have come back (never waits),
     /// and corrects the calibration from them. Empty unless [`SyntheticLoad::is_timed`].
     pub fn after_submit(&mut self, device: &wgpu::Device) -> Vec<FrameTimings> {
+        // Open loop records no timestamps: nothing to read back, every frame.
+        if !self.closed_loop && self.pending.is_empty() {
+            return Vec::new();
+        }
         let Some(ring) = self.ring.as_mut() else { return Vec::new() };
         ring.after_submit();
         let measured = ring.harvest(device);

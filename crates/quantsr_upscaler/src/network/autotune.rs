@@ -19,8 +19,9 @@ use quantsr_monitor::Rung;
 use serde::{Deserialize, Serialize};
 
 use super::codegen::KernelVariant;
-use super::graph::{LayerNode, layer_nodes, level_size};
+use super::graph::{layer_nodes, level_size};
 use super::{LayerBindings, LayerKernel, NetworkRung};
+use crate::UpscalerError;
 use crate::uniforms::FrameUniforms;
 
 /// Whether and how the layer kernels are tuned when an `Upscaler` is created. The default
@@ -218,37 +219,27 @@ pub(crate) fn build_rung(
     size: [u32; 2],
     mode: Autotune,
     cache: &mut TuneCache,
-) -> Result<NetworkRung, GpuError> {
+) -> Result<NetworkRung, UpscalerError> {
     if mode == Autotune::Off {
-        return NetworkRung::with_default_kernels(ctx, rung, net, bindings);
+        return NetworkRung::with_variants(ctx, rung, net, bindings, None);
     }
     let (_, precision) = rung.network().expect("a neural rung");
     let key = cache_key(ctx, net, rung, size);
-    let nodes = layer_nodes(net);
-    let fits =
-        |node: &LayerNode, v: &KernelVariant| v.fits(precision, &net.layers[node.layer].spec, node.output.is_none());
     if mode == Autotune::Cached
         && let Some(choice) = cache.get(&key)
     {
-        let chosen: Option<Vec<KernelVariant>> = nodes
-            .iter()
-            .map(|n| {
-                let name = net.layers[n.layer].spec.name;
-                choice.get(name).and_then(|v| KernelVariant::parse(v)).filter(|v| fits(n, v))
-            })
-            .collect();
-        match chosen {
-            Some(variants) => {
-                let layers = nodes
-                    .into_iter()
-                    .zip(variants)
-                    .map(|(node, v)| LayerKernel::new(ctx, rung, net, node, v, bindings))
-                    .collect::<Result<Vec<_>, _>>()?;
-                return NetworkRung::new(ctx, rung, net, layers);
+        // In LAYER_NAMES order, as `with_variants` takes them.
+        let cached: Option<Vec<KernelVariant>> =
+            net.layers.iter().map(|l| choice.get(l.spec.name).and_then(|v| KernelVariant::parse(v))).collect();
+        match cached.map(|v| NetworkRung::with_variants(ctx, rung, net, bindings, Some(&v))) {
+            None => log::warn!("autotune cache: the entry for {rung} names unknown variants; tuning again"),
+            Some(Err(UpscalerError::RungUnavailable { why, .. })) => {
+                log::warn!("autotune cache: the entry for {rung} is stale ({why}); tuning again");
             }
-            None => log::warn!("autotune cache: the entry for {rung} does not fit this model; tuning again"),
+            Some(built) => return built,
         }
     }
+    let nodes = layer_nodes(net);
 
     let start = Instant::now();
     fill_tensors(ctx, bindings, precision);
@@ -269,7 +260,7 @@ pub(crate) fn build_rung(
             match LayerKernel::new(ctx, rung, net, node.clone(), v, bindings) {
                 Ok(k) => built.push(k),
                 Err(e) if i > 0 => log::warn!("autotune {rung} {}: {} left out: {e}", spec.name, v.name()),
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             }
         }
         if let Some(output) = node.output {
@@ -301,7 +292,7 @@ pub(crate) fn build_rung(
         start.elapsed().as_secs_f64()
     );
     cache.put(key, choice);
-    NetworkRung::new(ctx, rung, net, layers)
+    Ok(NetworkRung::new(ctx, rung, net, layers)?)
 }
 
 /// Fills every activation tensor with deterministic values in [−1, 1] at `precision` (int8:
@@ -421,7 +412,7 @@ fn time_candidates(ctx: &GpuContext, kernels: &[LayerKernel], size: [u32; 2]) ->
                 k.record(&mut pass, 0, size);
             }
         }
-        Ok(quantsr_gpu::submit_and_time(ctx, timer.as_ref(), encoder)? / f64::from(repeats))
+        Ok(quantsr_gpu::submit_and_time(ctx, timer.as_ref(), encoder)?.ms() / f64::from(repeats))
     };
     // The first dispatch compiles the kernel on some drivers: it is never timed.
     let repeats: Vec<u32> = kernels

@@ -120,23 +120,23 @@ impl NetworkRung {
         Ok(Self { rung, input, layers })
     }
 
-    /// Builds every layer of `rung` in its default variant (no tuning).
-    pub(crate) fn with_default_kernels(
+    /// Builds every layer of `rung`, layer `i` (in `quantsr_model::LAYER_NAMES` order) in
+    /// `variants[i]`, or every layer in its default variant without `variants`.
+    pub(crate) fn with_variants(
         ctx: &GpuContext,
         rung: Rung,
         net: &Network,
         bindings: &LayerBindings<'_>,
-    ) -> Result<Self, GpuError> {
-        let (_, precision) = rung.network().expect("a neural rung");
+        variants: Option<&[KernelVariant]>,
+    ) -> Result<Self, crate::UpscalerError> {
         let layers = layer_nodes(net)
             .into_iter()
             .map(|node| {
-                let spec = &net.layers[node.layer].spec;
-                let variant = KernelVariant::default_for(precision, spec, node.output.is_none());
-                LayerKernel::new(ctx, rung, net, node, variant, bindings)
+                let variant = layer_variant(net, rung, &node, variants)?;
+                Ok(LayerKernel::new(ctx, rung, net, node, variant, bindings)?)
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(ctx, rung, net, layers)
+            .collect::<Result<Vec<_>, crate::UpscalerError>>()?;
+        Ok(Self::new(ctx, rung, net, layers)?)
     }
 
     /// The variant each layer runs, by layer name, in dispatch order.
@@ -291,20 +291,33 @@ pub fn kernel_sources(
     let mut out = vec![("input.wgsl".to_owned(), input_source(precision)?)];
     for node in layer_nodes(net) {
         let spec = &net.layers[node.layer].spec;
-        let head = node.output.is_none();
-        let variant = match variants {
-            None => KernelVariant::default_for(precision, spec, head),
-            Some(v) => v.get(node.layer).copied().filter(|v| v.fits(precision, spec, head)).ok_or_else(|| {
-                crate::UpscalerError::RungUnavailable {
-                    rung,
-                    why: format!("no variant that fits layer {} was given", spec.name),
-                }
-            })?,
-        };
+        let variant = layer_variant(net, rung, &node, variants)?;
         for (only, source) in layer_sources(net, &node, &variant)? {
             let block = only.map_or(String::new(), |b| format!(".block{b}"));
             out.push((format!("{}{block}.{}.wgsl", spec.name, variant.name()), source));
         }
     }
     Ok(out)
+}
+
+/// The variant layer `node` of `net` runs in `rung`: `variants[node.layer]` where given (an
+/// error naming the layer when it does not fit it), else the layer's default.
+fn layer_variant(
+    net: &Network,
+    rung: Rung,
+    node: &LayerNode,
+    variants: Option<&[KernelVariant]>,
+) -> Result<KernelVariant, crate::UpscalerError> {
+    let (_, precision) = rung.network().expect("a neural rung");
+    let spec = &net.layers[node.layer].spec;
+    let head = node.output.is_none();
+    match variants {
+        None => Ok(KernelVariant::default_for(precision, spec, head)),
+        Some(v) => v.get(node.layer).copied().filter(|v| v.fits(precision, spec, head)).ok_or_else(|| {
+            crate::UpscalerError::RungUnavailable {
+                rung,
+                why: format!("no variant that fits layer {} was given", spec.name),
+            }
+        }),
+    }
 }

@@ -9,7 +9,7 @@ use quantsr_model::{ModelFile, Network, NetworkPrecision, Tensor};
 use quantsr_monitor::Rung;
 
 use super::graph::{TENSORS, layer_nodes, level_size};
-use super::{KernelVariant, LayerBindings, LayerKernel, NetworkRung, NetworkTensors, ParamTargets};
+use super::{KernelVariant, LayerBindings, NetworkRung, NetworkTensors, ParamTargets};
 use crate::UpscalerError;
 use crate::uniforms::FrameUniforms;
 
@@ -82,29 +82,7 @@ impl NetworkProbe {
             params_extra: [&views[3], &views[4]],
         };
         let bindings = LayerBindings { uniforms: &uniforms, tensors: &tensors, targets: &targets };
-        let rung = match variants {
-            None => NetworkRung::with_default_kernels(ctx, rung, &network, &bindings)?,
-            Some(variants) => {
-                let layers = layer_nodes(&network)
-                    .into_iter()
-                    .map(|node| {
-                        let spec = &network.layers[node.layer].spec;
-                        let v = variants
-                            .get(node.layer)
-                            .copied()
-                            .filter(|v| v.fits(precision, spec, node.output.is_none()));
-                        let Some(v) = v else {
-                            return Err(UpscalerError::RungUnavailable {
-                                rung,
-                                why: format!("no variant that fits layer {} was given", spec.name),
-                            });
-                        };
-                        Ok(LayerKernel::new(ctx, rung, &network, node, v, &bindings)?)
-                    })
-                    .collect::<Result<Vec<_>, UpscalerError>>()?;
-                NetworkRung::new(ctx, rung, &network, layers)?
-            }
-        };
+        let rung = NetworkRung::with_variants(ctx, rung, &network, &bindings, variants)?;
         Ok(Self { ctx: ctx.clone(), precision, network, max_size, uniforms, tensors, textures, rung })
     }
 
