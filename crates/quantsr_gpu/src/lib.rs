@@ -18,7 +18,7 @@ pub use error::GpuError;
 pub use kernel::{ComputeKernel, workgroups, workgroups_2d};
 pub use pass_timer::{PassTime, PassTimer, submit_and_time};
 pub use peak::{PeakKind, measure_fma_peak, measure_peak};
-pub use readback::{TextureData, read_buffer, read_texture, read_texture_rect};
+pub use readback::{TextureData, read_buffer, read_buffer_prefix, read_texture, read_texture_rect};
 pub use resources::{ResourceCounts, resource_counts};
 pub use shader::{
     SHADER_FILES, ValidatedShader, all_shader_features, expand_includes, load_shader, load_shader_with, shader_file,

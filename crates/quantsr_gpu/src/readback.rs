@@ -4,7 +4,17 @@ use crate::{GpuContext, GpuError, texel_size};
 
 /// Copies `buffer` (which needs `COPY_SRC`) to the CPU as a vector of `T`.
 pub fn read_buffer<T: bytemuck::Pod>(ctx: &GpuContext, buffer: &wgpu::Buffer) -> Result<Vec<T>, GpuError> {
-    let size = buffer.size();
+    read_buffer_prefix(ctx, buffer, buffer.size())
+}
+
+/// Copies the first `bytes` of `buffer` (rounded up to a whole copy unit, at most the
+/// buffer's size) to the CPU: a check of a small dispatch need not copy a frame-sized buffer.
+pub fn read_buffer_prefix<T: bytemuck::Pod>(
+    ctx: &GpuContext,
+    buffer: &wgpu::Buffer,
+    bytes: u64,
+) -> Result<Vec<T>, GpuError> {
+    let size = bytes.next_multiple_of(wgpu::COPY_BUFFER_ALIGNMENT).min(buffer.size());
     let staging = staging_buffer(&ctx.device, size);
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
     encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, size);

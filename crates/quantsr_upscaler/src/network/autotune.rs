@@ -243,11 +243,17 @@ pub(crate) fn build_rung(
 
     let start = Instant::now();
     fill_tensors(ctx, bindings, precision);
-    ctx.queue.write_buffer(
-        bindings.uniforms,
-        0,
-        bytemuck::bytes_of(&FrameUniforms { render_size: size, ..Default::default() }),
-    );
+    let set_size = |size: [u32; 2]| {
+        ctx.queue.write_buffer(
+            bindings.uniforms,
+            0,
+            bytemuck::bytes_of(&FrameUniforms { render_size: size, ..Default::default() }),
+        );
+    };
+    // Agreement is checked on a small odd-sized frame (edges and partial workgroups included):
+    // at a 4K display the full tensors are hundreds of MB, and copying one back per candidate
+    // took minutes on a GPU whose kernels run in milliseconds.
+    let check_size = [size[0].min(CHECK_SIZE[0]), size[1].min(CHECK_SIZE[1])];
     let mut layers = Vec::new();
     let mut choice = BTreeMap::new();
     for node in nodes {
@@ -264,10 +270,12 @@ pub(crate) fn build_rung(
             }
         }
         if let Some(output) = node.output {
-            let [w, h] = level_size(size, node.level);
+            let [w, h] = level_size(check_size, node.level);
             let len = w as usize * h as usize * spec.cout * element_bytes(precision);
-            built = agreeing_with_default(ctx, built, &bindings.tensors.buffers[output], len, precision, size)?;
+            set_size(check_size);
+            built = agreeing_with_default(ctx, built, &bindings.tensors.buffers[output], len, precision, check_size)?;
         }
+        set_size(size);
         let times = time_candidates(ctx, &built, size)?;
         let best = (0..built.len()).min_by(|&a, &b| times[a].total_cmp(&times[b])).expect("at least one candidate");
         log::debug!(
@@ -347,7 +355,7 @@ fn agreeing_with_default(
             k.record(&mut pass, 0, size);
         }
         ctx.queue.submit([encoder.finish()]);
-        let mut bytes: Vec<u8> = quantsr_gpu::read_buffer(ctx, output)?;
+        let mut bytes: Vec<u8> = quantsr_gpu::read_buffer_prefix(ctx, output, len as u64)?;
         bytes.truncate(len);
         Ok(bytes)
     };
@@ -389,6 +397,10 @@ fn agreeing_with_default(
     }
     Ok(kept)
 }
+
+/// Largest frame, in render pixels, on which candidates are checked against the default: odd,
+/// so every level has partial workgroups, and over 64 px so each level spans several groups.
+const CHECK_SIZE: [u32; 2] = [197, 111];
 
 /// Rounds of timing per candidate: candidates are timed in turn within each round, so a clock
 /// that rises during the tuning favours none of them, and each keeps its best round.
