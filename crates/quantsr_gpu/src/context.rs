@@ -189,3 +189,13 @@ pub fn test_gpu() -> GpuContext {
     })
     .clone()
 }
+
+/// The shared test device, held alone: tests that time the device (wall clock or timestamps)
+/// take this guard, so another test of the same process cannot queue work on the shared device
+/// while they measure. Tests that only check values need not. The guard survives a test that
+/// panicked while holding it.
+pub fn timing_test_gpu() -> (GpuContext, std::sync::MutexGuard<'static, ()>) {
+    static TIMING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let guard = TIMING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    (test_gpu(), guard)
+}

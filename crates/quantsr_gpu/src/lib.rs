@@ -13,7 +13,7 @@ pub mod selftest;
 mod shader;
 mod texture;
 
-pub use context::{Capabilities, GpuContext, GpuOptions, WANTED_FEATURES, test_gpu};
+pub use context::{Capabilities, GpuContext, GpuOptions, WANTED_FEATURES, test_gpu, timing_test_gpu};
 pub use error::GpuError;
 pub use kernel::{ComputeKernel, workgroups, workgroups_2d};
 pub use pass_timer::{PassTime, PassTimer, submit_and_time};

@@ -124,7 +124,15 @@ impl SyntheticLoad {
             Ok(b)
         };
         let (t_small, t_large) = (best(small)?, best(large)?);
-        self.iterations_per_ms = f64::from(large - small) / (t_large - t_small).max(1e-3);
+        // A slope far below the large run's own time means a measurement was disturbed
+        // (another process had the device): the whole run's rate, overhead included, is then
+        // the safer estimate.
+        let slope = t_large - t_small;
+        self.iterations_per_ms = if slope > 0.25 * t_large {
+            f64::from(large - small) / slope
+        } else {
+            f64::from(large) / t_large.max(1e-3)
+        };
         // Only timestamps that were plausible alone and bracket the pass in a frame may drive
         // the loop: elsewhere per-pass times read near zero in a frame and drive it wild.
         self.closed_loop = match (timer, &self.ring) {

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use quantsr_gpu::{test_gpu, wgpu};
+use quantsr_gpu::{timing_test_gpu, wgpu};
 use quantsr_monitor::{SyntheticLoad, TimestampRing};
 
 fn gpu_ms(ctx: &quantsr_gpu::GpuContext, record: impl FnOnce(&mut wgpu::CommandEncoder)) -> f64 {
@@ -17,7 +17,8 @@ fn gpu_ms(ctx: &quantsr_gpu::GpuContext, record: impl FnOnce(&mut wgpu::CommandE
 
 #[test]
 fn synthetic_load_costs_roughly_what_is_asked() {
-    let ctx = test_gpu();
+    // Alone on the device: these tests time it, and others of this file would queue work.
+    let (ctx, _alone) = timing_test_gpu();
     let load = SyntheticLoad::new(&ctx).unwrap();
     let best =
         |ms: f64| (0..3).map(|_| gpu_ms(&ctx, |e| load.record_timed(&ctx.queue, e, ms, None))).fold(f64::MAX, f64::min);
@@ -29,7 +30,8 @@ fn synthetic_load_costs_roughly_what_is_asked() {
 
 #[test]
 fn timestamp_ring_harvests_every_paced_frame_once_and_in_order() {
-    let ctx = test_gpu();
+    // Alone on the device: these tests time it, and others of this file would queue work.
+    let (ctx, _alone) = timing_test_gpu();
     assert!(ctx.caps.timestamps, "the device did not grant TIMESTAMP_QUERY");
     let load = SyntheticLoad::new(&ctx).unwrap();
     let mut ring = TimestampRing::new(&ctx.device, &ctx.queue, 3, 1);
@@ -83,7 +85,9 @@ fn resolve_directly(
 
 #[test]
 fn timestamp_ring_values_equal_a_blocking_readback_and_nothing_leaks_over_1000_frames() {
-    // A device of its own, so the object counts are not those of tests running beside it.
+    // A device of its own, so the object counts are not those of tests running beside it,
+    // and the others' timing left alone while it runs.
+    let _alone = timing_test_gpu().1;
     let ctx = quantsr_gpu::GpuContext::new_blocking(&Default::default()).expect("GPU tests need a device");
     assert!(ctx.caps.timestamps, "the device did not grant TIMESTAMP_QUERY");
     let load = SyntheticLoad::new(&ctx).unwrap();
@@ -133,7 +137,8 @@ fn timestamp_ring_values_equal_a_blocking_readback_and_nothing_leaks_over_1000_f
 
 #[test]
 fn a_ring_that_is_never_read_back_drops_frames_instead_of_waiting() {
-    let ctx = test_gpu();
+    // Alone on the device: these tests time it, and others of this file would queue work.
+    let (ctx, _alone) = timing_test_gpu();
     let load = SyntheticLoad::new(&ctx).unwrap();
     let mut ring = TimestampRing::new(&ctx.device, &ctx.queue, 3, 1);
     // Frames recorded and submitted back to back while nothing maps the slots: once the three
@@ -181,7 +186,8 @@ fn closed_loop_frames(
 
 #[test]
 fn synthetic_load_reads_what_is_asked_after_ten_frames_even_when_the_device_changes_speed() {
-    let ctx = test_gpu();
+    // Alone on the device: these tests time it, and others of this file would queue work.
+    let (ctx, _alone) = timing_test_gpu();
     assert!(ctx.caps.timestamps, "the device did not grant TIMESTAMP_QUERY");
     let mut load = SyntheticLoad::new(&ctx).unwrap();
     // Alone in its submission the pass is bracketed by its timestamps on any driver (lavapipe
@@ -189,7 +195,7 @@ fn synthetic_load_reads_what_is_asked_after_ten_frames_even_when_the_device_chan
     load.set_closed_loop(true);
     assert!(load.is_timed());
     let within = |got: f64| (got - 20.0).abs() <= 0.15 * 20.0;
-    // The median of the last three frames: tests running beside this one share the CPU device.
+    // The median of the last three frames: other processes may share the CPU device.
     let last_three = |ms: &[f64]| {
         let mut tail = ms[ms.len().saturating_sub(3)..].to_vec();
         tail.sort_by(f64::total_cmp);
