@@ -173,11 +173,25 @@ pub struct SequenceRunner {
     output: wgpu::Texture,
     views: Views,
     display_size: [u32; 2],
+    /// The sequence's largest render size (a `scene` load costs its full time there).
+    max_render_size: [u32; 2],
 }
 
 impl SequenceRunner {
-    /// Creates the method's upscaler for the sequence `reader` opened.
+    /// Creates the method's upscaler for the sequence `reader` opened, with the built-in
+    /// networks.
     pub fn new(ctx: &GpuContext, reader: &SequenceReader, method: Method) -> Result<Self, RunError> {
+        Self::with_model(ctx, reader, method, ModelFile::embedded())
+    }
+
+    /// As [`SequenceRunner::new`] with the networks of `model` (a weight file the user trained),
+    /// used only by the neural method.
+    pub fn with_model(
+        ctx: &GpuContext,
+        reader: &SequenceReader,
+        method: Method,
+        model: std::sync::Arc<ModelFile>,
+    ) -> Result<Self, RunError> {
         let header = &reader.manifest().header;
         let spatial = |filter| SpatialUpscaler::new(ctx, filter, header.display_size).map(Engine::Spatial);
         let engine = match method {
@@ -200,7 +214,7 @@ impl SequenceRunner {
                         depth_infinite: header.depth.infinite,
                     },
                     output_format: wgpu::TextureFormat::Rgba32Float,
-                    model: matches!(method, Method::Neural(_)).then(ModelFile::embedded),
+                    model: matches!(method, Method::Neural(_)).then_some(model),
                     rungs: Some(rungs),
                     autotune: Autotune::from_env(),
                     autotune_cache: None,
@@ -250,6 +264,7 @@ impl SequenceRunner {
             output,
             views,
             display_size: header.display_size,
+            max_render_size: header.render_size,
         })
     }
 
@@ -392,7 +407,11 @@ impl SequenceRunner {
         let frame_index = self.frames_run;
         let mut nominal_load = None;
         if let Some(load) = &mut self.load {
-            let ms = load.profile.ms_at(frame_index, load.total_frames);
+            // A `scene` load scales with the pixels this frame renders (dynamic resolution).
+            let [w, h] = frame.render_size();
+            let [mw, mh] = self.max_render_size;
+            let fraction = f64::from(w) * f64::from(h) / (f64::from(mw) * f64::from(mh)).max(1.0);
+            let ms = load.profile.ms_at_pixels(frame_index, load.total_frames, fraction);
             load.pass.record(q, &mut encoder, frame_index, ms);
             // A load that does not time itself is known only as asked for; a frame without load
             // has none to time.

@@ -15,6 +15,7 @@ use crate::MonitorError;
 /// | `ramp:A-B`      | a triangle: linear from `A` up to `B` over the first half of the run, back down to `A` over the second half (`A` at frames 0 and `n-1`) |
 /// | `spikes`        | 2 ms, and 8 ms for 3 frames every 60 frames starting at frame 30              |
 /// | `spikes:B-P`    | the same timing with base `B` and peak `P` ms                                |
+/// | `scene:MS`      | a renderer's own passes: `MS` at the maximum render size, scaled by the pixels rendered (`MS · f` when a frame renders the fraction `f` of them; see [`LoadProfile::ms_at_pixels`]) |
 /// | `trace:FILE`    | one value per line of `FILE` (blank lines and `#` comments skipped), repeated from the start when the run is longer |
 /// | `P+Q+…`         | the sum of the profiles, e.g. `ramp:10-60+spikes:0-30`                         |
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +44,12 @@ pub enum LoadProfile {
         length_frames: u64,
         /// Frame of the first spike.
         first_frame: u64,
+    },
+    /// A renderer whose passes cost `ms` at the maximum render size and scale with the number
+    /// of pixels rendered: lowering the render size makes them cheaper, as it does in a game.
+    Scene {
+        /// Milliseconds per frame at the maximum render size.
+        ms: f64,
     },
     /// Recorded per-frame loads, repeated.
     Trace {
@@ -105,10 +112,18 @@ impl LoadProfile {
                     first_frame: Self::SPIKES_FIRST_FRAME,
                 })
             }
+            ("scene", Some(a)) => {
+                let ms = ms_value(a).ok_or_else(|| {
+                    bad("expected scene:MS with MS the renderer's milliseconds at the maximum render size (>= 0)")
+                })?;
+                Ok(LoadProfile::Scene { ms })
+            }
             ("trace", Some(a)) if !a.is_empty() => Self::from_trace_file(a),
-            ("steady" | "ramp" | "trace", None) => Err(bad(&format!("`{kind}` needs an argument after `{kind}:`"))),
+            ("steady" | "ramp" | "scene" | "trace", None) => {
+                Err(bad(&format!("`{kind}` needs an argument after `{kind}:`")))
+            }
             ("trace", Some(_)) => Err(bad("expected trace:FILE with FILE a path")),
-            _ => Err(bad("unknown profile: expected steady:MS, ramp:A-B, spikes or trace:FILE")),
+            _ => Err(bad("unknown profile: expected steady:MS, ramp:A-B, spikes, scene:MS or trace:FILE")),
         }
     }
 
@@ -140,11 +155,20 @@ impl LoadProfile {
         Ok(LoadProfile::Trace { ms })
     }
 
-    /// The load of frame `frame` in a run of `total_frames` frames, in milliseconds. Only
-    /// `ramp` depends on `total_frames`; frames past the end of a ramp get its start value.
+    /// The load of frame `frame` in a run of `total_frames` frames, in milliseconds, at the
+    /// maximum render size. Only `ramp` depends on `total_frames`; frames past the end of a
+    /// ramp get its start value.
     pub fn ms_at(&self, frame: u64, total_frames: u64) -> f64 {
+        self.ms_at_pixels(frame, total_frames, 1.0)
+    }
+
+    /// As [`LoadProfile::ms_at`] for a frame that renders the fraction `pixel_fraction` of the
+    /// maximum render size's pixels (in (0, 1]): the `scene` parts scale with it, the others
+    /// are what they are at any size.
+    pub fn ms_at_pixels(&self, frame: u64, total_frames: u64, pixel_fraction: f64) -> f64 {
         match self {
             LoadProfile::Steady { ms } => *ms,
+            LoadProfile::Scene { ms } => ms * pixel_fraction.clamp(0.0, 1.0),
             LoadProfile::Ramp { from_ms, to_ms } => {
                 if total_frames < 2 || frame >= total_frames {
                     return *from_ms;
@@ -159,7 +183,7 @@ impl LoadProfile {
                 if in_spike { *peak_ms } else { *base_ms }
             }
             LoadProfile::Trace { ms } => ms[(frame % ms.len() as u64) as usize],
-            LoadProfile::Sum(parts) => parts.iter().map(|p| p.ms_at(frame, total_frames)).sum(),
+            LoadProfile::Sum(parts) => parts.iter().map(|p| p.ms_at_pixels(frame, total_frames, pixel_fraction)).sum(),
         }
     }
 }

@@ -67,3 +67,13 @@ fn malformed_profiles_say_what_is_wrong() {
         assert!(e.contains(spec) && e.contains(says), "{spec}: {e}");
     }
 }
+
+#[test]
+fn a_scene_load_scales_with_the_pixels_rendered_and_the_others_do_not() {
+    let p = LoadProfile::parse("scene:12+steady:2").unwrap();
+    assert_eq!(p.ms_at(5, 100), 14.0);
+    assert_eq!(p.ms_at_pixels(5, 100, 0.25), 12.0 * 0.25 + 2.0);
+    assert_eq!(p.ms_at_pixels(5, 100, 1.0), p.ms_at(5, 100));
+    let e = LoadProfile::parse("scene:fast").unwrap_err().to_string();
+    assert!(e.contains("scene:MS"), "{e}");
+}

@@ -146,8 +146,8 @@ impl LoadKind {
             Some(LoadProfile::Steady { .. }) => LoadKind::Steady,
             Some(LoadProfile::Ramp { .. }) => LoadKind::Ramp,
             Some(LoadProfile::Spikes { .. }) => LoadKind::Spikes,
-            // A sum keeps its own shape, as a trace does: the panel only scales it.
-            Some(LoadProfile::Trace { .. } | LoadProfile::Sum(_)) => LoadKind::Trace,
+            // A sum or a scene keeps its own shape, as a trace does: the panel only scales it.
+            Some(LoadProfile::Trace { .. } | LoadProfile::Sum(_) | LoadProfile::Scene { .. }) => LoadKind::Trace,
         }
     }
 
@@ -173,7 +173,7 @@ impl LoadKind {
 /// The largest load of `profile` in milliseconds (what the panel edits).
 pub fn load_peak_ms(profile: &LoadProfile) -> f64 {
     match profile {
-        LoadProfile::Steady { ms } => *ms,
+        LoadProfile::Steady { ms } | LoadProfile::Scene { ms } => *ms,
         LoadProfile::Ramp { from_ms, to_ms } => from_ms.max(*to_ms),
         LoadProfile::Spikes { base_ms, peak_ms, .. } => base_ms.max(*peak_ms),
         LoadProfile::Trace { ms } => ms.iter().copied().fold(0.0, f64::max),

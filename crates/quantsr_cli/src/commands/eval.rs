@@ -15,7 +15,7 @@ use quantsr_upscaler::Precision;
 
 use super::control::{ControlArgs, ControlSummary, assess_run, median};
 use super::upscale::write_file_atomically;
-use super::{parse_unit, plot, progress_bar};
+use super::{WeightsArg, parse_unit, plot, progress_bar};
 
 /// Arguments of `quantsr eval`.
 #[derive(Debug, clap::Args)]
@@ -45,6 +45,8 @@ pub struct EvalArgs {
     crops: Option<PathBuf>,
     #[command(flatten)]
     control: ControlArgs,
+    #[command(flatten)]
+    weights: WeightsArg,
     /// With the controller on: write each temporal run's telemetry (METHOD.csv) and its plot
     /// (METHOD.png) into this folder.
     #[arg(long)]
@@ -115,11 +117,12 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let target_ms = 1000.0 / args.control.target_fps();
     // Telemetry of each temporal run, for the controller's figures at the end.
     let mut runs: Vec<Option<(Vec<TelemetryRecord>, ControllerSettings, &'static str)>> = Vec::new();
+    let model = args.weights.model()?;
     let ctx = GpuContext::new_blocking(&GpuOptions::default()).context("opening the GPU")?;
     let mut results = Vec::new();
     let mut last_frames = Vec::new();
     for method in methods {
-        let mut runner = SequenceRunner::new(&ctx, &reader, method)?;
+        let mut runner = SequenceRunner::with_model(&ctx, &reader, method, model.clone())?;
         if let Some(s) = args.sharpness {
             runner = runner.with_sharpness(s);
         }

@@ -8,7 +8,32 @@ pub mod plot;
 pub mod render;
 pub mod upscale;
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use quantsr_upscaler::ModelFile;
+
 pub use quantsr_sequence::{Size, parse_ratio};
+
+/// The weight file the neural method runs, shared by `quantsr upscale` and `quantsr eval`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WeightsArg {
+    /// Weight file to run instead of the built-in networks (a `quantsr.safetensors` written by
+    /// `python -m training export`).
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+}
+
+impl WeightsArg {
+    /// The model to run: the file given, validated, or the built-in one.
+    pub fn model(&self) -> anyhow::Result<Arc<ModelFile>> {
+        match &self.weights {
+            Some(path) => Ok(Arc::new(ModelFile::load(path).with_context(|| format!("--weights {}", path.display()))?)),
+            None => Ok(ModelFile::embedded()),
+        }
+    }
+}
 
 /// Parses a value in [0, 1].
 pub fn parse_unit(s: &str) -> Result<f32, String> {

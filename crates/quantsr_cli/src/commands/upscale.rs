@@ -11,7 +11,7 @@ use quantsr_monitor::TelemetryLog;
 use quantsr_upscaler::Precision;
 
 use super::control::{ControlArgs, ControlSummary};
-use super::{parse_unit, plot, progress_bar};
+use super::{WeightsArg, parse_unit, plot, progress_bar};
 
 /// Output file format of `quantsr upscale`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -46,6 +46,8 @@ pub struct UpscaleArgs {
     format: OutputFormat,
     #[command(flatten)]
     control: ControlArgs,
+    #[command(flatten)]
+    weights: WeightsArg,
     /// Write the controller's per-frame telemetry here: JSON if the name ends in .json,
     /// CSV otherwise (columns frame,rung,upscaler_ms,load_ms,frame_ms,predicted_ms,budget_ms,reason).
     #[arg(long)]
@@ -90,12 +92,13 @@ pub fn run(args: &UpscaleArgs) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let controlled = args.control.wanted(args.precision) || args.telemetry.is_some() || args.plot.is_some();
+    let model = args.weights.model()?;
     let ctx = GpuContext::new_blocking(&GpuOptions::default()).context("opening the GPU")?;
     let method = match args.precision {
         Some(p) => args.method.with_precision(p.fixed()),
         None => args.method,
     };
-    let mut runner = SequenceRunner::new(&ctx, &reader, method)?;
+    let mut runner = SequenceRunner::with_model(&ctx, &reader, method, model)?;
     if let Some(s) = args.sharpness {
         runner = runner.with_sharpness(s);
     }
