@@ -7,9 +7,13 @@
 //!   that returns a [`Decision`] per frame; tested without a GPU on scripted traces
 //!   ([`sim`]).
 //! * [`TelemetryLog`]: one [`TelemetryRecord`] per frame, as CSV or JSON.
-//! * [`LoadProfile`]: synthetic load (`steady:MS`, `ramp:A-B`, `spikes`, `trace:FILE`), and
+//! * [`JointController`]: the choice of precision, render resolution or both ([`Adapt`]),
+//!   from a [`QualityTable`] of each rung's PSNR at each render scale.
+//! * [`LoadProfile`]: synthetic load (`steady:MS`, `ramp:A-B`, `spikes`, `scene:MS`,
+//!   `trace:FILE`), and
 //!   [`SyntheticLoad`], the calibrated GPU pass that burns that much time.
 
+mod adapt;
 mod controller;
 mod error;
 mod load;
@@ -19,6 +23,7 @@ pub mod sim;
 mod telemetry;
 mod timestamps;
 
+pub use adapt::{Adapt, JointController, JointDecision, JointObservation, JointSettings, QualityTable};
 pub use controller::{
     Controller, ControllerSettings, ControllerStats, Decision, FrameObservation, SwitchReason, TELEMETRY_HORIZON_FRAMES,
 };

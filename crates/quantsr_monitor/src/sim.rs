@@ -376,3 +376,70 @@ fn uniform(state: &mut u64) -> f64 {
     let x = state.wrapping_mul(0x2545_F491_4F6C_DD1D);
     (x >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
 }
+
+/// One frame of a simulated [`JointController`](crate::JointController) run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JointFrame {
+    /// Frame index.
+    pub frame: u64,
+    /// The controller's decision.
+    pub decision: crate::JointDecision,
+    /// The upscaler's simulated cost at the chosen setting (noise included).
+    pub upscaler_ms: f64,
+    /// The frame's load at the chosen render scale.
+    pub load_ms: f64,
+    /// The quality table's PSNR of the chosen setting.
+    pub psnr: f64,
+    /// Whether the load rose by more than half the margin since the newest frame whose
+    /// timings had arrived: no controller could have foreseen it.
+    pub unforeseeable: bool,
+}
+
+impl JointFrame {
+    /// Upscaler plus load.
+    pub fn frame_ms(&self) -> f64 {
+        self.upscaler_ms + self.load_ms
+    }
+}
+
+/// Runs a [`JointController`](crate::JointController) with `settings` over `load_full_ms`
+/// (the load of each frame at full render size; its length is the number of frames), with
+/// `full_cost(rung)` the true upscaler cost at full render size, timings arriving
+/// `latency_frames` late and a relative noise `noise` on the upscaler's cost.
+pub fn simulate_joint(
+    settings: &crate::JointSettings,
+    load_full_ms: &[f64],
+    full_cost: impl Fn(Rung) -> f64,
+    latency_frames: u64,
+    noise: f64,
+) -> Result<Vec<JointFrame>, MonitorError> {
+    let mut controller = crate::JointController::new(settings.clone())?;
+    let latency = latency_frames.max(1) as usize;
+    let mut rng = 7u64;
+    let mut frames: Vec<JointFrame> = Vec::with_capacity(load_full_ms.len());
+    for (f, &load_full) in load_full_ms.iter().enumerate() {
+        if f >= latency {
+            let seen = &frames[f - latency];
+            controller.observe(crate::JointObservation {
+                rung: seen.decision.rung,
+                scale: seen.decision.scale,
+                upscaler_ms: seen.upscaler_ms,
+                load_ms: seen.load_ms,
+            });
+        }
+        let decision = controller.next(f as u64);
+        let pixels = decision.scale * decision.scale;
+        let upscaler_ms = full_cost(decision.rung) * pixels * (1.0 + noise * uniform(&mut rng));
+        let load_ms = load_full * pixels.powf(settings.load_pixel_exponent);
+        let known = if f >= latency { load_full_ms[f - latency] } else { 0.0 };
+        frames.push(JointFrame {
+            frame: f as u64,
+            decision,
+            upscaler_ms,
+            load_ms,
+            psnr: settings.table.psnr(decision.rung, decision.scale_index).unwrap_or(f64::NAN),
+            unforeseeable: load_full > known + 0.5 * settings.margin * settings.target_frame_ms,
+        });
+    }
+    Ok(frames)
+}

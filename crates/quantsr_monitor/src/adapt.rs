@@ -1,0 +1,402 @@
+//! Precision, resolution or both: which knobs hold the frame time when the GPU is busy.
+//!
+//! quantsr's premise is that lowering the network's precision keeps a better picture than
+//! lowering the render resolution (what games ship as dynamic resolution). [`JointController`]
+//! turns either knob or both, so the two can be compared at the same frame-time target:
+//!
+//! * [`Adapt::Precision`]: the rung only, at the full render size;
+//! * [`Adapt::Resolution`]: the render scale only, on one rung;
+//! * [`Adapt::Both`]: the pair (rung, scale) with the best measured quality that fits.
+//!
+//! Quality comes from a [`QualityTable`] (PSNR of each rung at each render scale, measured on
+//! validation sequences); cost from a model in which the upscaler's time scales with the
+//! pixels rendered (the network runs at render resolution) and so does the renderer's own
+//! load, by [`JointSettings::load_pixel_exponent`]. All rungs share one device-speed factor
+//! learned from every measured frame, so a rung not run for a while is predicted from its
+//! start-up timing at today's clocks. The guarantees are those of the precision controller:
+//! step down at once when the current setting no longer fits, step up only after sustained
+//! headroom, never compile or wait (every rung's pipelines exist before the first frame),
+//! and one decision record per frame with both knobs.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{MonitorError, Rung, SwitchReason};
+
+const RUNGS: usize = Rung::ALL.len();
+/// EWMA weight of the newest device-speed sample.
+const SPEED_ALPHA: f64 = 0.3;
+/// EWMA weight of the newest load report.
+const LOAD_ALPHA: f64 = 0.1;
+
+/// Which knobs the controller turns to hold the frame time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Adapt {
+    /// The rung only, at the full render size (quantsr's controller).
+    Precision,
+    /// The render scale only, on one rung (dynamic resolution, as games ship it).
+    Resolution,
+    /// Rung and render scale jointly: the best measured quality that fits the budget.
+    Both,
+}
+
+impl Adapt {
+    /// Every policy, in the order reports list them.
+    pub const ALL: [Adapt; 3] = [Adapt::Precision, Adapt::Resolution, Adapt::Both];
+
+    /// The name on the command line and in JSON: `precision`, `resolution`, `both`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Adapt::Precision => "precision",
+            Adapt::Resolution => "resolution",
+            Adapt::Both => "both",
+        }
+    }
+}
+
+impl fmt::Display for Adapt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Adapt {
+    type Err = MonitorError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Adapt::ALL.into_iter().find(|a| a.name() == s.trim()).ok_or_else(|| MonitorError::Setting {
+            field: "adapt",
+            got: s.to_owned(),
+            expected: "precision, resolution or both",
+        })
+    }
+}
+
+/// Measured quality of each rung at each render scale: what a millisecond saved by either
+/// knob costs in decibels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QualityTable {
+    /// Render scales per axis, relative to the maximum render size, largest first; the first
+    /// is 1 (the full render size).
+    pub scales: Vec<f64>,
+    /// PSNR in dB of each rung at each of `scales`, in the same order. A rung left out is
+    /// never chosen by the joint or resolution policies.
+    pub psnr: Vec<(Rung, Vec<f64>)>,
+}
+
+impl QualityTable {
+    /// Checks the table's shape; the error names the field and what was wrong.
+    pub fn validate(&self) -> Result<(), MonitorError> {
+        let bad = |field, got: String, expected| Err(MonitorError::Setting { field, got, expected });
+        let s = &self.scales;
+        if s.first() != Some(&1.0) || s.windows(2).any(|w| w[1] >= w[0]) || s.iter().any(|&v| v.is_nan() || v <= 0.0) {
+            return bad("table.scales", format!("{s:?}"), "scales in (0, 1], descending, starting at 1");
+        }
+        if self.psnr.is_empty() {
+            return bad("table.psnr", "[]".into(), "at least one rung");
+        }
+        for (rung, row) in &self.psnr {
+            if row.len() != s.len() || row.iter().any(|v| !v.is_finite()) {
+                return bad("table.psnr", format!("{rung}: {row:?}"), "one finite PSNR per scale");
+            }
+        }
+        Ok(())
+    }
+
+    /// PSNR of `rung` at the scale with index `scale`.
+    pub fn psnr(&self, rung: Rung, scale: usize) -> Option<f64> {
+        self.psnr.iter().find(|(r, _)| *r == rung).and_then(|(_, row)| row.get(scale).copied())
+    }
+}
+
+/// How the joint controller behaves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JointSettings {
+    /// The knobs it may turn.
+    pub adapt: Adapt,
+    /// The frame time to hold, in milliseconds.
+    pub target_frame_ms: f64,
+    /// A setting is chosen only if its predicted upscaler cost is at most
+    /// `(target − load) · (1 − margin)`; the current one is left once its prediction exceeds
+    /// `(target − load) · (1 − margin / 2)` or a frame on it overran the target (the keep
+    /// band of the precision controller), so noise within the band never switches.
+    pub margin: f64,
+    /// Consecutive frames with headroom for a better setting before stepping up.
+    pub step_up_after_frames: u64,
+    /// Frames after a switch before the next step-up; step-downs are never held back.
+    pub min_frames_between_switches: u64,
+    /// Rungs it may choose.
+    pub allowed: Vec<Rung>,
+    /// The rung [`Adapt::Resolution`] stays on; `None`: the allowed rung with the best PSNR
+    /// at full size.
+    pub resolution_rung: Option<Rung>,
+    /// Quality of each (rung, scale).
+    pub table: QualityTable,
+    /// Milliseconds of each rung at full render size, measured before the first frame. A
+    /// rung left out is predicted from [`Rung::default_relative_cost`].
+    pub start_cost_ms: Vec<(Rung, f64)>,
+    /// How the reported load scales with the pixels rendered: 1 for a renderer's own passes
+    /// (`scene:` loads), 0 for work that costs the same at any render size.
+    pub load_pixel_exponent: f64,
+}
+
+impl JointSettings {
+    /// Settings holding `target_frame_ms` with `table`, the defaults of the precision
+    /// controller (margin 0.1, step up after 30 frames, 15 between switches), every rung of
+    /// the table allowed, and a load that scales with the pixels rendered.
+    pub fn new(adapt: Adapt, target_frame_ms: f64, table: QualityTable) -> Self {
+        let allowed = table.psnr.iter().map(|(r, _)| *r).collect();
+        Self {
+            adapt,
+            target_frame_ms,
+            margin: 0.1,
+            step_up_after_frames: 30,
+            min_frames_between_switches: 15,
+            allowed,
+            resolution_rung: None,
+            table,
+            start_cost_ms: Vec::new(),
+            load_pixel_exponent: 1.0,
+        }
+    }
+
+    /// Checks every field; the error names the field, the value and the range.
+    pub fn validate(&self) -> Result<(), MonitorError> {
+        let bad = |field, got: String, expected| Err(MonitorError::Setting { field, got, expected });
+        if !(self.target_frame_ms.is_finite() && self.target_frame_ms > 0.0) {
+            return bad("target_frame_ms", self.target_frame_ms.to_string(), "a finite time > 0 ms");
+        }
+        if !(0.0..1.0).contains(&self.margin) {
+            return bad("margin", self.margin.to_string(), "a fraction in [0, 1)");
+        }
+        if self.step_up_after_frames == 0 {
+            return bad("step_up_after_frames", "0".into(), "at least 1");
+        }
+        if !(0.0..=2.0).contains(&self.load_pixel_exponent) {
+            return bad("load_pixel_exponent", self.load_pixel_exponent.to_string(), "an exponent in [0, 2]");
+        }
+        if let Some((r, c)) = self.start_cost_ms.iter().find(|(_, c)| !(c.is_finite() && *c > 0.0)) {
+            return bad("start_cost_ms", format!("{r}: {c}"), "finite costs > 0");
+        }
+        self.table.validate()?;
+        if !self.allowed.iter().any(|r| self.table.psnr(*r, 0).is_some()) {
+            return bad("allowed", format!("{:?}", self.allowed), "at least one rung the quality table lists");
+        }
+        Ok(())
+    }
+}
+
+/// What to run for a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct JointDecision {
+    /// The rung.
+    pub rung: Rung,
+    /// Index of the render scale in the quality table.
+    pub scale_index: usize,
+    /// The render scale per axis, relative to the maximum render size.
+    pub scale: f64,
+    /// Predicted upscaler milliseconds at that setting.
+    pub predicted_ms: f64,
+    /// Predicted load at that setting (the renderer's passes scale with its pixels).
+    pub load_ms: f64,
+    /// Why the setting changed at this frame, if it did.
+    pub reason: Option<SwitchReason>,
+}
+
+/// The measured cost of one frame, reported when its timings arrive (frames late).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JointObservation {
+    /// The rung the frame ran.
+    pub rung: Rung,
+    /// The render scale per axis it ran at.
+    pub scale: f64,
+    /// The upscaler's milliseconds.
+    pub upscaler_ms: f64,
+    /// Everything else in the frame (the renderer's passes), milliseconds.
+    pub load_ms: f64,
+}
+
+/// The joint controller: a plain type, fed past frames' timings, that picks each frame's rung
+/// and render scale (see the module documentation for the policy).
+#[derive(Debug, Clone)]
+pub struct JointController {
+    settings: JointSettings,
+    /// Each rung's full-size cost at the device speed its start-up timing was taken at.
+    base_ms: [f64; RUNGS],
+    /// Measured ms over `base_ms` (the device's speed now against at start-up), smoothed.
+    speed: f64,
+    /// Load at full render size, last reported and smoothed.
+    load_latest: Option<f64>,
+    load_ewma: Option<f64>,
+    current: Option<(Rung, usize)>,
+    last_switch_frame: Option<u64>,
+    headroom_streak: u64,
+    overrun: bool,
+}
+
+impl JointController {
+    /// A controller with `settings`, checked first.
+    pub fn new(settings: JointSettings) -> Result<Self, MonitorError> {
+        settings.validate()?;
+        // Rungs without a start-up timing: their default cost relative to those with one.
+        let given: Vec<(Rung, f64)> = settings.start_cost_ms.clone();
+        let per_unit = if given.is_empty() {
+            1.0
+        } else {
+            given.iter().map(|(r, ms)| ms / r.default_relative_cost()).sum::<f64>() / given.len() as f64
+        };
+        let base_ms = Rung::ALL
+            .map(|r| given.iter().find(|(g, _)| *g == r).map_or(r.default_relative_cost() * per_unit, |(_, ms)| *ms));
+        Ok(Self {
+            settings,
+            base_ms,
+            speed: 1.0,
+            load_latest: None,
+            load_ewma: None,
+            current: None,
+            last_switch_frame: None,
+            headroom_streak: 0,
+            overrun: false,
+        })
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &JointSettings {
+        &self.settings
+    }
+
+    /// Feeds one frame's measured timings; frames may arrive late, never out of place.
+    /// Non-finite or negative timings are ignored.
+    pub fn observe(&mut self, obs: JointObservation) {
+        let valid = |v: f64| v.is_finite() && v >= 0.0;
+        if !(valid(obs.upscaler_ms) && valid(obs.load_ms) && obs.scale > 0.0 && obs.scale <= 1.0) {
+            return;
+        }
+        let pixels = obs.scale * obs.scale;
+        let full_ms = obs.upscaler_ms / pixels;
+        let sample = full_ms / self.base_ms[obs.rung.index()];
+        self.speed += SPEED_ALPHA * (sample - self.speed);
+        let load_full = obs.load_ms / pixels.powf(self.settings.load_pixel_exponent);
+        self.load_latest = Some(load_full);
+        self.load_ewma = Some(self.load_ewma.map_or(load_full, |e| e + LOAD_ALPHA * (load_full - e)));
+        let on_current = self.current.is_some_and(|(r, i)| r == obs.rung && self.scale(i) == obs.scale);
+        if on_current && obs.upscaler_ms + obs.load_ms > self.settings.target_frame_ms {
+            self.overrun = true;
+        }
+    }
+
+    fn scale(&self, index: usize) -> f64 {
+        self.settings.table.scales[index]
+    }
+
+    /// Predicted upscaler milliseconds of `rung` at the scale with index `scale`.
+    pub fn predicted_cost(&self, rung: Rung, scale: usize) -> f64 {
+        let s = self.scale(scale);
+        self.base_ms[rung.index()] * self.speed * s * s
+    }
+
+    /// Predicted load at the scale with index `scale`: the larger of the last report and the
+    /// smoothed one, so a rising load is believed at once and a falling one only slowly.
+    pub fn predicted_load(&self, scale: usize) -> f64 {
+        let full = match (self.load_latest, self.load_ewma) {
+            (Some(l), Some(e)) => l.max(e),
+            (l, e) => l.or(e).unwrap_or(0.0),
+        };
+        let s = self.scale(scale);
+        full * (s * s).powf(self.settings.load_pixel_exponent)
+    }
+
+    /// The settings the policy may choose from.
+    fn candidates(&self) -> Vec<(Rung, usize)> {
+        let s = &self.settings;
+        let listed = |r: &Rung| s.allowed.contains(r) && s.table.psnr(*r, 0).is_some();
+        let rungs: Vec<Rung> = s.table.psnr.iter().map(|(r, _)| *r).filter(listed).collect();
+        let scales = 0..s.table.scales.len();
+        match s.adapt {
+            Adapt::Precision => rungs.into_iter().map(|r| (r, 0)).collect(),
+            Adapt::Resolution => {
+                let best = s.resolution_rung.filter(listed).or_else(|| {
+                    rungs.iter().copied().max_by(|a, b| {
+                        s.table.psnr(*a, 0).unwrap_or(f64::MIN).total_cmp(&s.table.psnr(*b, 0).unwrap_or(f64::MIN))
+                    })
+                });
+                best.map(|r| scales.map(|i| (r, i)).collect()).unwrap_or_default()
+            }
+            Adapt::Both => rungs.into_iter().flat_map(|r| scales.clone().map(move |i| (r, i))).collect(),
+        }
+    }
+
+    fn quality(&self, (rung, scale): (Rung, usize)) -> f64 {
+        self.settings.table.psnr(rung, scale).unwrap_or(f64::MIN)
+    }
+
+    /// Whether `c`'s predicted cost is at most the budget times `slack`.
+    fn fits(&self, (rung, scale): (Rung, usize), slack: f64) -> bool {
+        let budget = self.settings.target_frame_ms - self.predicted_load(scale);
+        self.predicted_cost(rung, scale) <= budget * slack
+    }
+
+    /// The best-quality candidate that fits with the margin (larger scale first on a tie);
+    /// when none does, the one with the shortest predicted frame.
+    fn best_fitting(&self) -> (Rung, usize) {
+        let slack = 1.0 - self.settings.margin;
+        let all = self.candidates();
+        let fitting = all.iter().copied().filter(|c| self.fits(*c, slack));
+        let best = fitting.max_by(|a, b| self.quality(*a).total_cmp(&self.quality(*b)).then(b.1.cmp(&a.1)));
+        best.unwrap_or_else(|| {
+            let frame = |c: &(Rung, usize)| self.predicted_cost(c.0, c.1) + self.predicted_load(c.1);
+            all.into_iter().min_by(|a, b| frame(a).total_cmp(&frame(b))).expect("validated: one candidate at least")
+        })
+    }
+
+    /// The rung and render scale of frame `frame`; call once per frame, in order.
+    pub fn next(&mut self, frame: u64) -> JointDecision {
+        let best = self.best_fitting();
+        let overrun = std::mem::take(&mut self.overrun);
+        let (chosen, reason) = match self.current {
+            None => (best, Some(SwitchReason::Start)),
+            Some(cur) if !self.candidates().contains(&cur) => (best, Some(SwitchReason::Unavailable)),
+            // Leave the current setting at once when it left the keep band or a frame on it
+            // overran: only for one that is cheaper by the prediction.
+            Some(cur)
+                if (overrun || !self.fits(cur, 1.0 - 0.5 * self.settings.margin)) && self.is_cheaper(best, cur) =>
+            {
+                (best, Some(SwitchReason::OverBudget))
+            }
+            Some(cur) => {
+                let better = self.quality(best) > self.quality(cur) && best != cur;
+                self.headroom_streak = if better { self.headroom_streak + 1 } else { 0 };
+                let s = &self.settings;
+                let settled =
+                    self.last_switch_frame.is_none_or(|at| frame.saturating_sub(at) >= s.min_frames_between_switches);
+                if better && settled && self.headroom_streak >= s.step_up_after_frames {
+                    (best, Some(SwitchReason::Headroom))
+                } else {
+                    (cur, None)
+                }
+            }
+        };
+        if reason.is_some() {
+            self.last_switch_frame = Some(frame);
+            self.headroom_streak = 0;
+        }
+        self.current = Some(chosen);
+        let (rung, scale_index) = chosen;
+        JointDecision {
+            rung,
+            scale_index,
+            scale: self.scale(scale_index),
+            predicted_ms: self.predicted_cost(rung, scale_index),
+            load_ms: self.predicted_load(scale_index),
+            reason,
+        }
+    }
+
+    fn is_cheaper(&self, a: (Rung, usize), b: (Rung, usize)) -> bool {
+        let frame = |c: (Rung, usize)| self.predicted_cost(c.0, c.1) + self.predicted_load(c.1);
+        frame(a) < frame(b)
+    }
+}

@@ -1,0 +1,155 @@
+//! The joint precision/resolution controller on scripted traces (no GPU): it spends decibels
+//! where the quality table says they are cheapest, keeps foreseeable frames within the target,
+//! and holds still on a steady load.
+
+use quantsr_monitor::sim::{JointFrame, simulate_joint};
+use quantsr_monitor::{Adapt, JointController, JointSettings, QualityTable, Rung, SwitchReason};
+
+const TARGET_MS: f64 = 1000.0 / 60.0;
+const SCALES: [f64; 4] = [1.0, 0.85, 0.7, 0.5];
+
+/// Full-size upscaler milliseconds of each rung (an f32 network 10x taau).
+fn cost(rung: Rung) -> f64 {
+    match rung {
+        Rung::F32 => 4.0,
+        Rung::F16 => 3.2,
+        Rung::Int8 => 2.4,
+        Rung::LiteInt8 => 1.2,
+        Rung::Taau => 0.4,
+    }
+}
+
+/// A table where int8 loses 0.05 dB (precision is cheap) or 1.5 dB (precision is dear), and
+/// every step of scale loses about 1 dB.
+fn table(int8_loss_db: f64) -> QualityTable {
+    let row = |top: f64| SCALES.iter().enumerate().map(|(i, _)| top - 1.0 * i as f64).collect::<Vec<_>>();
+    QualityTable {
+        scales: SCALES.to_vec(),
+        psnr: vec![
+            (Rung::F32, row(32.0)),
+            (Rung::Int8, row(32.0 - int8_loss_db)),
+            (Rung::LiteInt8, row(30.5)),
+            (Rung::Taau, row(29.5)),
+        ],
+    }
+}
+
+fn settings(adapt: Adapt, table: QualityTable) -> JointSettings {
+    let mut s = JointSettings::new(adapt, TARGET_MS, table);
+    s.start_cost_ms = Rung::ALL.map(|r| (r, cost(r))).to_vec();
+    s
+}
+
+/// Up from `from` to `to` ms over `frames`, then back down over as many.
+fn ramp(from: f64, to: f64, frames: usize) -> Vec<f64> {
+    let up = (0..frames).map(|i| from + (to - from) * i as f64 / (frames - 1) as f64);
+    up.clone().chain(up.rev()).collect()
+}
+
+fn first_step_down(frames: &[JointFrame]) -> &JointFrame {
+    frames
+        .iter()
+        .find(|f| f.decision.reason == Some(SwitchReason::OverBudget))
+        .expect("the ramp pushed the controller off its first setting")
+}
+
+#[test]
+fn the_joint_policy_drops_precision_first_where_a_decibel_of_precision_is_cheaper() {
+    let run = simulate_joint(&settings(Adapt::Both, table(0.05)), &ramp(4.0, 14.0, 400), cost, 2, 0.0).unwrap();
+    assert_eq!((run[0].decision.rung, run[0].decision.scale), (Rung::F32, 1.0));
+    let down = first_step_down(&run);
+    assert_eq!((down.decision.rung, down.decision.scale), (Rung::Int8, 1.0), "frame {}", down.frame);
+}
+
+#[test]
+fn the_joint_policy_drops_resolution_first_where_precision_is_dear() {
+    let run = simulate_joint(&settings(Adapt::Both, table(1.5)), &ramp(4.0, 14.0, 400), cost, 2, 0.0).unwrap();
+    let down = first_step_down(&run);
+    assert_eq!(down.decision.rung, Rung::F32, "frame {}: {:?}", down.frame, down.decision);
+    assert!(down.decision.scale < 1.0);
+}
+
+#[test]
+fn each_policy_turns_only_its_own_knob() {
+    let load = ramp(2.0, 15.0, 300);
+    for adapt in Adapt::ALL {
+        let run = simulate_joint(&settings(adapt, table(0.05)), &load, cost, 2, 0.0).unwrap();
+        let rungs: std::collections::BTreeSet<Rung> = run.iter().map(|f| f.decision.rung).collect();
+        let scales: Vec<f64> = run.iter().map(|f| f.decision.scale).collect();
+        match adapt {
+            Adapt::Precision => assert!(scales.iter().all(|&s| s == 1.0) && rungs.len() > 1, "{rungs:?}"),
+            Adapt::Resolution => assert!(rungs.len() == 1 && scales.iter().any(|&s| s < 1.0), "{rungs:?}"),
+            Adapt::Both => assert!(rungs.len() > 1 || scales.iter().any(|&s| s < 1.0)),
+        }
+    }
+}
+
+/// The shortest frame any setting of `adapt` gives at a full-size load of `load_full` ms.
+fn cheapest_frame_ms(adapt: Adapt, load_full: f64) -> f64 {
+    let at = |rung: Rung, scale: f64| (cost(rung) + load_full) * scale * scale;
+    match adapt {
+        Adapt::Precision => at(Rung::Taau, 1.0),
+        Adapt::Resolution => at(Rung::F32, SCALES[SCALES.len() - 1]),
+        Adapt::Both => at(Rung::Taau, SCALES[SCALES.len() - 1]),
+    }
+}
+
+#[test]
+fn no_policy_exceeds_the_target_on_a_foreseeable_frame() {
+    // A slow ramp with spikes on top, and 5% noise on the upscaler's cost.
+    let mut load = ramp(3.0, 15.0, 450);
+    for (f, l) in load.iter_mut().enumerate() {
+        if f % 90 >= 60 && f % 90 < 63 {
+            *l += 4.0;
+        }
+    }
+    for adapt in Adapt::ALL {
+        let run = simulate_joint(&settings(adapt, table(0.05)), &load, cost, 2, 0.05).unwrap();
+        let over: Vec<(u64, f64)> = run
+            .iter()
+            .skip(60)
+            .filter(|f| !f.unforeseeable && f.frame_ms() > TARGET_MS)
+            // Frames that no setting of this policy could hold are not the controller's fault.
+            .filter(|f| cheapest_frame_ms(adapt, load[f.frame as usize]) <= TARGET_MS)
+            .map(|f| (f.frame, f.frame_ms()))
+            .collect();
+        assert!(over.is_empty(), "{adapt}: frames over the target: {over:.2?}");
+    }
+}
+
+#[test]
+fn a_steady_load_never_makes_any_policy_switch_after_it_settled() {
+    for adapt in Adapt::ALL {
+        for load_ms in [4.0, 9.0, 12.5, 14.0] {
+            let run = simulate_joint(&settings(adapt, table(0.05)), &vec![load_ms; 600], cost, 2, 0.05).unwrap();
+            let switches: Vec<u64> =
+                run.iter().skip(120).filter(|f| f.decision.reason.is_some()).map(|f| f.frame).collect();
+            assert!(switches.is_empty(), "{adapt} at {load_ms} ms: switches at {switches:?}");
+        }
+    }
+}
+
+#[test]
+fn the_joint_policy_is_at_least_as_good_as_the_better_single_knob() {
+    let load = ramp(2.0, 15.0, 300);
+    for loss in [0.05, 1.5] {
+        let mean = |adapt| {
+            let run = simulate_joint(&settings(adapt, table(loss)), &load, cost, 2, 0.0).unwrap();
+            run.iter().skip(60).map(|f| f.psnr).sum::<f64>() / (run.len() - 60) as f64
+        };
+        let (p, r, b) = (mean(Adapt::Precision), mean(Adapt::Resolution), mean(Adapt::Both));
+        assert!(b >= p.max(r) - 1e-9, "int8 loss {loss} dB: precision {p:.3}, resolution {r:.3}, both {b:.3}");
+    }
+}
+
+#[test]
+fn bad_settings_name_the_field() {
+    let mut s = settings(Adapt::Both, table(0.05));
+    s.table.scales = vec![0.9, 1.0, 0.7, 0.5];
+    let e = JointController::new(s).unwrap_err().to_string();
+    assert!(e.contains("table.scales"), "{e}");
+    let mut s = settings(Adapt::Both, table(0.05));
+    s.margin = 1.5;
+    assert!(JointController::new(s).unwrap_err().to_string().contains("margin"));
+    assert!("sideways".parse::<Adapt>().unwrap_err().to_string().contains("adapt"));
+}
