@@ -33,11 +33,14 @@ test: vulkan
 	$(CARGO) test --workspace --doc
 
 ## make train: regenerate training data, train every network and export assets/models (about
-## 75 minutes on a 2-core CPU; run it on an idle machine, never while cargo builds)
+## 95 minutes on a 2-core CPU; run it on an idle machine, never while cargo builds).
+## TRAIN_DEVICE=cuda (or auto) trains on a GPU; the default, the CPU, is what the weights
+## in assets/models reproduce.
+TRAIN_DEVICE ?= cpu
 train: vulkan
 	$(CARGO) build --release -p quantsr_cli
 	training/setup.sh
-	training/.venv/bin/python -m training all
+	training/.venv/bin/python -m training --device $(TRAIN_DEVICE) all
 
 ## make parity: the torch training graph against the Rust CPU reference's fixture
 ## (training/fixtures/rust_parity.safetensors: prepare, network input, resolve with kernel logits)

@@ -1,4 +1,4 @@
-"""`python -m training [--quick] COMMAND`: the whole training pipeline, end to end.
+"""`python -m training [--quick | --preset NAME] [--device D] COMMAND`: the whole training pipeline, end to end.
 
 Commands (each skips work already done in the run folder; `all` runs them in order):
   gen-data     render the training and validation sequences with `quantsr render`, cache them
@@ -30,7 +30,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch  # noqa: E402
 
-from .config import Config, get_config
+from . import device
+from .config import PRESETS, Config, get_config
 
 
 # The f32 `full` network that QAT, distillation and the report start from: the annealed one.
@@ -41,7 +42,7 @@ def load_done(cfg: Config, name: str) -> dict:
     path = cfg.run_dir / f"{name}.pt"
     if not path.exists():
         raise SystemExit(f"{path} is missing: run the step that makes it first (python -m training all)")
-    return torch.load(path, weights_only=False)
+    return device.load(path)
 
 
 def cmd_gen_data(cfg: Config, args) -> dict:
@@ -70,13 +71,13 @@ def qat_phase(cfg: Config, name: str, net, seqs, phase, extra_loss=None, seed=0)
 
     done = cfg.run_dir / f"{name}.pt"
     if done.exists():
-        blob = torch.load(done, weights_only=False)
+        blob = device.load(done)
         net.load_state_dict(blob["model"])
         return blob["record"]
     net = net.to(memory_format=torch.contiguous_format)
     calib = cfg.run_dir / f"{name}.calib.pt"
     if calib.exists():  # resuming: the equalised weights and scales QAT started from
-        blob = torch.load(calib, weights_only=False)
+        blob = device.load(calib)
         net.load_state_dict(blob["model"])
         qs = QuantScales(blob["scales"])
     else:
@@ -165,6 +166,8 @@ def cmd_export(cfg: Config, args) -> dict:
     from .export import export_fixture, export_weights, load_weights
     from .model import forward_int8
 
+    # The file, its round trip and the fixture are made on the CPU, as the Rust side reads them.
+    device.use("cpu")
     path = cfg.run_dir / "validation.json"
     if not path.exists():
         cmd_validate(cfg, args)
@@ -221,7 +224,7 @@ def cmd_report(cfg: Config, args) -> dict:
     for name in ("full", FULL_F32, "full_qat", "lite", "lite_qat"):
         p = cfg.run_dir / f"{name}.pt"
         if p.exists():
-            phases[name] = torch.load(p, weights_only=False)["record"]
+            phases[name] = device.load(p)["record"]
     val_path = cfg.run_dir / "validation.json"
     val = json.loads(val_path.read_text()) if val_path.exists() else None
     tpath = cfg.run_dir / "timings.json"
@@ -266,9 +269,20 @@ STEPS = [
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m training", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="tiny data and few steps: a smoke test of every step (minutes)")
+    ap.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default="full",
+        help="full (make train), quick (= --quick), large (960x540 data, faster motion; a GPU recipe)",
+    )
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default 1: see training/README.md)")
+    ap.add_argument(
+        "--device",
+        default="cpu",
+        help="cpu (default, what `make train` reproduces), cuda, or auto (cuda when torch sees a GPU)",
+    )
     ap.add_argument("--no-bf16", action="store_true", help="train in f32 instead of bf16 autocast")
-    ap.add_argument("command", choices=[s for s, _ in STEPS] + ["all", "parity"])
+    ap.add_argument("command", help="a step, a comma-separated list of steps, all or parity (see above)")
     ap.add_argument("fixture", nargs="?", help="parity: the fixture file (safetensors)")
     ap.add_argument("--make-example", action="store_true", help="parity: write an example fixture to FILE instead")
     args = ap.parse_intermixed_args(argv)
@@ -283,18 +297,23 @@ def main(argv=None) -> int:
             print(f"wrote {args.fixture}")
         return parity.main(Path(args.fixture))
 
-    cfg = get_config(args.quick)
+    cfg = get_config("quick" if args.quick else args.preset)
     if args.threads:
         cfg.threads = args.threads
     if args.no_bf16:
         cfg.bf16 = False
     torch.set_num_threads(cfg.threads)
+    print(f"device: {device.use(args.device)}", flush=True)
     cfg.run_dir.mkdir(parents=True, exist_ok=True)
     if args.command == "all":
         # The selftest is part of the smoke test; the full run has no use for it.
         steps = [s for s in STEPS if s[0] != "report" and (s[0] != "selftest" or args.quick)]
     else:
-        steps = [s for s in STEPS if s[0] == args.command]
+        wanted = args.command.split(",")
+        unknown = [w for w in wanted if w not in dict(STEPS)]
+        if unknown:
+            ap.error(f"unknown step {', '.join(unknown)} (steps: {', '.join(s for s, _ in STEPS)}, all, parity)")
+        steps = [s for s in STEPS if s[0] in wanted]
     tpath = cfg.run_dir / "timings.json"
     # `all` starts the timings afresh (steps already done take no time); a single command
     # updates its own entry.

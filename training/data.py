@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing as mp
 import os
 import random
 import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -20,9 +22,11 @@ import numpy as np
 import torch
 
 from .config import REPO, Config, SeqSpec
+from .device import to_device
 from .pipeline import FrameInputs
 
-QUANTSR = REPO / "target" / "release" / "quantsr"
+# `QUANTSR_BIN` points at another build (a stripped binary carried to a GPU machine).
+QUANTSR = Path(os.environ.get("QUANTSR_BIN") or REPO / "target" / "release" / "quantsr")
 CACHE_VERSION = 1
 
 
@@ -59,14 +63,14 @@ def render(spec: SeqSpec, out: Path) -> None:
     if out.exists():
         shutil.rmtree(out)
     tmp.rename(out)
-    (out / "spec.json").write_text(json.dumps(spec.__dict__, default=str))
+    (out / "spec.json").write_text(json.dumps(spec.as_dict(), default=str))
 
 
 def spec_matches(spec: SeqSpec, folder: Path) -> bool:
     f = folder / "spec.json"
     if not (folder / "sequence.json").exists() or not f.exists():
         return False
-    return json.loads(f.read_text()) == json.loads(json.dumps(spec.__dict__, default=str))
+    return json.loads(f.read_text()) == json.loads(json.dumps(spec.as_dict(), default=str))
 
 
 def gen_data(cfg: Config, progress=True) -> dict:
@@ -77,13 +81,24 @@ def gen_data(cfg: Config, progress=True) -> dict:
     t0 = time.time()
     jobs = [("train", s) for s in cfg.train] + [("val", s) for s in cfg.val]
     todo = [(split, s) for split, s in jobs if not spec_matches(s, cfg.data_dir / split / s.name)]
-    bar = tqdm(todo, desc="gen-data: render", unit="seq", disable=not progress or not todo, file=sys.stdout)
-    for split, spec in bar:
-        bar.set_postfix_str(spec.name)
-        render(spec, cfg.data_dir / split / spec.name)
+    bar = tqdm(total=len(todo), desc="gen-data: render", unit="seq", disable=not progress or not todo, file=sys.stdout)
+    with ThreadPoolExecutor(max_workers=cfg.render_jobs) as pool:
+        for _ in pool.map(lambda job: render(job[1], cfg.data_dir / job[0] / job[1].name), todo):
+            bar.update(1)
+    bar.close()
     t_render = time.time() - t0
-    for split, spec in tqdm(jobs, desc="gen-data: cache", unit="seq", disable=not progress, file=sys.stdout):
-        load_sequence(cfg.data_dir / split / spec.name)
+    folders = [cfg.data_dir / split / spec.name for split, spec in jobs]
+    bar = tqdm(total=len(folders), desc="gen-data: cache", unit="seq", disable=not progress, file=sys.stdout)
+    if cfg.render_jobs > 1:
+        # Reading EXR is CPU-bound: one process per job writes its cache.pt.
+        with ProcessPoolExecutor(max_workers=cfg.render_jobs, mp_context=mp.get_context("spawn")) as pool:
+            for _ in pool.map(cache_sequence, folders):
+                bar.update(1)
+    else:
+        for f in folders:
+            cache_sequence(f)
+            bar.update(1)
+    bar.close()
     return {"rendered": len(todo), "sequences": len(jobs), "render_s": t_render, "total_s": time.time() - t0}
 
 
@@ -136,7 +151,7 @@ def load_sequence(folder: Path) -> Sequence:
     cache = folder / "cache.pt"
     manifest = folder / "sequence.json"
     if cache.exists() and cache.stat().st_mtime >= manifest.stat().st_mtime:
-        blob = torch.load(cache, weights_only=False)
+        blob = torch.load(cache, weights_only=False, map_location="cpu")
         if blob.get("version") == CACHE_VERSION:
             return Sequence(**blob["seq"])
     meta = json.loads(manifest.read_text())
@@ -187,9 +202,21 @@ def load_sequence(folder: Path) -> Sequence:
     return Sequence(**seq)
 
 
+def cache_sequence(folder: Path) -> None:
+    """Writes `folder`'s cache.pt if it is not current (a worker of gen-data)."""
+    load_sequence(folder)
+
+
+_SPLITS: dict = {}
+
+
 def load_split(cfg: Config, split: str) -> list[Sequence]:
+    """The split's sequences, read once per process (the steps of `all` share them)."""
     specs = cfg.train if split == "train" else cfg.val
-    return [load_sequence(cfg.data_dir / split / s.name) for s in specs]
+    key = (str(cfg.data_dir), split, tuple(s.name for s in specs))
+    if key not in _SPLITS:
+        _SPLITS[key] = [load_sequence(cfg.data_dir / split / s.name) for s in specs]
+    return _SPLITS[key]
 
 
 # --------------------------------------------------------------------------------------------
@@ -296,15 +323,15 @@ def batch_frame(crops: list[Crop], i: int, resets: Optional[list[bool]] = None) 
         )
     reset = [c.seq.reset[i] or (resets[k] if resets else False) for k, c in enumerate(crops)]
     return FrameInputs(
-        color=torch.stack([p["color"] for p in parts]).contiguous(),
-        depth=torch.stack([p["depth"] for p in parts]).contiguous(),
-        motion=torch.stack([p["motion"] for p in parts]).contiguous(),
-        reactive=reactive,
+        color=to_device(torch.stack([p["color"] for p in parts]).contiguous()),
+        depth=to_device(torch.stack([p["depth"] for p in parts]).contiguous()),
+        motion=to_device(torch.stack([p["motion"] for p in parts]).contiguous()),
+        reactive=to_device(reactive),
         jitter=torch.tensor([p["jitter"] for p in parts], dtype=torch.float32),
         reset=torch.tensor(reset, dtype=torch.bool),
         exposure=torch.tensor([c.seq.exposure[i] for c in crops], dtype=torch.float32),
         display_size=parts[0]["display"],
-        gt=torch.stack([p["gt"] for p in parts]).contiguous(),
+        gt=to_device(torch.stack([p["gt"] for p in parts]).contiguous()),
         depth_inverted=crops[0].seq.depth_inverted,
         extra={"data_reset": torch.tensor([c.seq.reset[i] for c in crops])},
     )

@@ -368,15 +368,16 @@ class Calibrator:
         self.count: dict[str, int] = {}
 
     def add(self, name: str, t: torch.Tensor) -> None:
-        v = t.detach().float().abs().flatten()
+        # Samples are kept in CPU memory, where the seeded generator draws from them.
+        v = t.detach().float().abs().flatten().cpu()
         budget = self.max_samples // 8
         if v.numel() > budget:
-            v = v[torch.randint(0, v.numel(), (budget,), generator=self.gen)]
+            v = v[torch.randint(0, v.numel(), (budget,), generator=self.gen, device="cpu")]
         self.samples.setdefault(name, []).append(v)
         self.count[name] = self.count.get(name, 0) + v.numel()
         if self.count[name] > self.max_samples:
             allv = torch.cat(self.samples[name])
-            keep = allv[torch.randperm(allv.numel(), generator=self.gen)[: self.max_samples // 2]]
+            keep = allv[torch.randperm(allv.numel(), generator=self.gen, device="cpu")[: self.max_samples // 2]]
             self.samples[name] = [keep]
             self.count[name] = keep.numel()
 

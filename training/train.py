@@ -22,6 +22,7 @@ from typing import Callable, Optional
 import torch
 
 from . import data as D
+from . import device
 from .config import Config, PhaseConfig
 from .losses import frame_loss
 from .model import Calibrator, ParamNet, QuantScales, equalize_concat_ranges, forward_fake_quant
@@ -35,7 +36,7 @@ from .pipeline import State, activate, run_frame
 def f32_forward(net: ParamNet, bf16: bool) -> Callable:
     def fn(x, frame=None, prep=None):
         xc = x.contiguous(memory_format=torch.channels_last)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        with device.autocast(bf16):
             raw = net(xc)
         return activate(raw.float().contiguous())
 
@@ -74,7 +75,7 @@ class Sampler:
         for s in seqs:
             groups.setdefault(D.group_key(s), []).append(s)
         self.groups = list(groups.values())
-        self.weights = [len(g) for g in self.groups]
+        self.weights = [len(g) * (cfg.large_weight if g[0].display_size[0] >= 960 else 1.0) for g in self.groups]
         self.active: dict[int, Episode] = {}
 
     def episode(self) -> tuple[int, Episode]:
@@ -170,7 +171,7 @@ def train_phase(
     done_path = run / f"{name}.pt"
     ckpt_path = run / f"{name}.ckpt.pt"
     if done_path.exists():
-        blob = torch.load(done_path, weights_only=False)
+        blob = device.load(done_path)
         net.load_state_dict(blob["model"])
         print(f"[{name}] already trained ({blob['record']['steps']} steps): {done_path}", flush=True)
         return blob["record"]
@@ -181,7 +182,7 @@ def train_phase(
     elapsed_before = 0.0
     avg = {k: v.detach().clone() for k, v in net.state_dict().items()} if phase.ema > 0 else None
     if ckpt_path.exists():
-        blob = torch.load(ckpt_path, weights_only=False)
+        blob = device.load(ckpt_path)
         net.load_state_dict(blob["model"])
         opt.load_state_dict(blob["opt"])
         log, step, elapsed_before = blob["log"], blob["step"], blob["elapsed"]
