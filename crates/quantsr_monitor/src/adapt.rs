@@ -28,8 +28,61 @@ use crate::{MonitorError, Rung, SwitchReason};
 const RUNGS: usize = Rung::ALL.len();
 /// EWMA weight of the newest device-speed sample.
 const SPEED_ALPHA: f64 = 0.3;
-/// EWMA weight of the newest load report.
-const LOAD_ALPHA: f64 = 0.1;
+/// Load reports averaged for the smoothed load (about the span of an EWMA of weight 0.1).
+const LOAD_WINDOW: usize = 16;
+/// EWMA weight of the newest estimate of how a cost scales with the pixels rendered.
+const EXPONENT_ALPHA: f64 = 0.3;
+/// Two measurements estimate the exponent only when their pixel counts differ by this factor.
+const EXPONENT_MIN_RATIO: f64 = 1.15;
+/// Measurements below this (ms, or relative cost) are too small to compare.
+const EXPONENT_MIN_VALUE: f64 = 0.05;
+
+/// How a cost scales with the pixels rendered, `value ∝ pixels^exponent` with the exponent in
+/// [0, 1], learned from measurements at different render sizes among the recent ones: so a
+/// belief that resolution saves time is corrected as soon as the controller has tried it.
+#[derive(Debug, Clone)]
+struct PixelScaling {
+    exponent: f64,
+    /// The newest measurements as (pixel fraction, value), oldest first.
+    recent: std::collections::VecDeque<(f64, f64)>,
+}
+
+impl PixelScaling {
+    fn new(exponent: f64) -> Self {
+        Self { exponent, recent: std::collections::VecDeque::with_capacity(LOAD_WINDOW) }
+    }
+
+    fn observe(&mut self, pixels: f64, value: f64) {
+        let estimates: Vec<f64> = self
+            .recent
+            .iter()
+            .filter(|&&(p0, v0)| {
+                (pixels / p0).max(p0 / pixels) >= EXPONENT_MIN_RATIO
+                    && v0 > EXPONENT_MIN_VALUE
+                    && value > EXPONENT_MIN_VALUE
+            })
+            .map(|&(p0, v0)| ((value / v0).ln() / (pixels / p0).ln()).clamp(0.0, 1.0))
+            .collect();
+        if !estimates.is_empty() {
+            let e = estimates.iter().sum::<f64>() / estimates.len() as f64;
+            self.exponent += EXPONENT_ALPHA * (e - self.exponent);
+        }
+        if self.recent.len() == LOAD_WINDOW {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((pixels, value));
+    }
+
+    /// `value`, measured at `pixels`, brought to the full render size.
+    fn to_full(&self, pixels: f64, value: f64) -> f64 {
+        value / pixels.powf(self.exponent)
+    }
+
+    /// A full-size `value` at `pixels`.
+    fn at(&self, pixels: f64, full: f64) -> f64 {
+        full * pixels.powf(self.exponent)
+    }
+}
 
 /// Which knobs the controller turns to hold the frame time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -138,8 +191,10 @@ pub struct JointSettings {
     /// Milliseconds of each rung at full render size, measured before the first frame. A
     /// rung left out is predicted from [`Rung::default_relative_cost`].
     pub start_cost_ms: Vec<(Rung, f64)>,
-    /// How the reported load scales with the pixels rendered: 1 for a renderer's own passes
-    /// (`scene:` loads), 0 for work that costs the same at any render size.
+    /// How the reported load is first assumed to scale with the pixels rendered: 1 for a
+    /// renderer's own passes (`scene:` loads), 0 for work that costs the same at any render
+    /// size. The controller then learns it from loads measured at different render sizes,
+    /// so a load that does not shrink with the resolution stops drawing the resolution down.
     pub load_pixel_exponent: f64,
 }
 
@@ -228,9 +283,14 @@ pub struct JointController {
     base_ms: [f64; RUNGS],
     /// Measured ms over `base_ms` (the device's speed now against at start-up), smoothed.
     speed: f64,
-    /// Load at full render size, last reported and smoothed.
-    load_latest: Option<f64>,
-    load_ewma: Option<f64>,
+    /// The newest load reports and how loads scale with the pixels rendered (learned;
+    /// starts at the setting). Reports are kept raw and brought to full size with the
+    /// exponent believed now, so a belief corrected later leaves no wrongly scaled average.
+    load: PixelScaling,
+    /// How the upscaler's cost, relative to its rung's start-up cost, scales with the pixels
+    /// rendered (learned; starts at 1: the network runs at render resolution, but resolve and
+    /// sharpen run at display resolution whatever the render size).
+    cost: PixelScaling,
     current: Option<(Rung, usize)>,
     last_switch_frame: Option<u64>,
     headroom_streak: u64,
@@ -250,12 +310,13 @@ impl JointController {
         };
         let base_ms = Rung::ALL
             .map(|r| given.iter().find(|(g, _)| *g == r).map_or(r.default_relative_cost() * per_unit, |(_, ms)| *ms));
+        let load = PixelScaling::new(settings.load_pixel_exponent);
         Ok(Self {
             settings,
             base_ms,
             speed: 1.0,
-            load_latest: None,
-            load_ewma: None,
+            load,
+            cost: PixelScaling::new(1.0),
             current: None,
             last_switch_frame: None,
             headroom_streak: 0,
@@ -276,16 +337,20 @@ impl JointController {
             return;
         }
         let pixels = obs.scale * obs.scale;
-        let full_ms = obs.upscaler_ms / pixels;
-        let sample = full_ms / self.base_ms[obs.rung.index()];
-        self.speed += SPEED_ALPHA * (sample - self.speed);
-        let load_full = obs.load_ms / pixels.powf(self.settings.load_pixel_exponent);
-        self.load_latest = Some(load_full);
-        self.load_ewma = Some(self.load_ewma.map_or(load_full, |e| e + LOAD_ALPHA * (load_full - e)));
+        let relative = obs.upscaler_ms / self.base_ms[obs.rung.index()];
+        self.cost.observe(pixels, relative);
+        self.speed += SPEED_ALPHA * (self.cost.to_full(pixels, relative) - self.speed);
+        self.load.observe(pixels, obs.load_ms);
         let on_current = self.current.is_some_and(|(r, i)| r == obs.rung && self.scale(i) == obs.scale);
         if on_current && obs.upscaler_ms + obs.load_ms > self.settings.target_frame_ms {
             self.overrun = true;
         }
+    }
+
+    /// How the controller now believes the load scales with the pixels rendered
+    /// (`load ∝ pixels^e`).
+    pub fn load_pixel_exponent(&self) -> f64 {
+        self.load.exponent
     }
 
     fn scale(&self, index: usize) -> f64 {
@@ -295,18 +360,19 @@ impl JointController {
     /// Predicted upscaler milliseconds of `rung` at the scale with index `scale`.
     pub fn predicted_cost(&self, rung: Rung, scale: usize) -> f64 {
         let s = self.scale(scale);
-        self.base_ms[rung.index()] * self.speed * s * s
+        self.cost.at(s * s, self.base_ms[rung.index()] * self.speed)
     }
 
     /// Predicted load at the scale with index `scale`: the larger of the last report and the
-    /// smoothed one, so a rising load is believed at once and a falling one only slowly.
+    /// mean of the recent ones, so a rising load is believed at once and a falling one only
+    /// slowly.
     pub fn predicted_load(&self, scale: usize) -> f64 {
-        let full = match (self.load_latest, self.load_ewma) {
-            (Some(l), Some(e)) => l.max(e),
-            (l, e) => l.or(e).unwrap_or(0.0),
-        };
+        let full = |&(pixels, ms): &(f64, f64)| self.load.to_full(pixels, ms);
+        let recent = &self.load.recent;
+        let latest = recent.back().map_or(0.0, full);
+        let mean = recent.iter().map(full).sum::<f64>() / recent.len().max(1) as f64;
         let s = self.scale(scale);
-        full * (s * s).powf(self.settings.load_pixel_exponent)
+        self.load.at(s * s, latest.max(mean))
     }
 
     /// The settings the policy may choose from.
@@ -340,15 +406,24 @@ impl JointController {
     }
 
     /// The best-quality candidate that fits with the margin (larger scale first on a tie);
-    /// when none does, the one with the shortest predicted frame.
+    /// when none does, the best-quality one among those whose predicted frame is within 2% of
+    /// the target of the shortest (a setting that saves nothing measurable is not worth its
+    /// quality).
     fn best_fitting(&self) -> (Rung, usize) {
         let slack = 1.0 - self.settings.margin;
         let all = self.candidates();
+        let by_quality =
+            |a: &(Rung, usize), b: &(Rung, usize)| self.quality(*a).total_cmp(&self.quality(*b)).then(b.1.cmp(&a.1));
         let fitting = all.iter().copied().filter(|c| self.fits(*c, slack));
-        let best = fitting.max_by(|a, b| self.quality(*a).total_cmp(&self.quality(*b)).then(b.1.cmp(&a.1)));
-        best.unwrap_or_else(|| {
+        fitting.max_by(by_quality).unwrap_or_else(|| {
             let frame = |c: &(Rung, usize)| self.predicted_cost(c.0, c.1) + self.predicted_load(c.1);
-            all.into_iter().min_by(|a, b| frame(a).total_cmp(&frame(b))).expect("validated: one candidate at least")
+            let shortest = all.iter().map(frame).fold(f64::INFINITY, f64::min);
+            let near = shortest + 0.02 * self.settings.target_frame_ms;
+            all.iter()
+                .copied()
+                .filter(|c| frame(c) <= near)
+                .max_by(by_quality)
+                .expect("validated: one candidate at least")
         })
     }
 

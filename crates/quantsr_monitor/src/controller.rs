@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{FrameTimings, MonitorError, Rung, TelemetryRecord};
+use crate::{Adapt, FrameTimings, JointSettings, MonitorError, QualityTable, Rung, TelemetryRecord};
 
 const RUNGS: usize = Rung::ALL.len();
 /// Samples the per-rung median looks at.
@@ -65,6 +65,15 @@ pub struct ControllerSettings {
     /// whose time fits the budget, instead of the last resort: on a fast GPU the climb from
     /// `taau` wasted some 30 frames of quality. Empty: start on the last resort.
     pub start_cost_ms: Vec<(Rung, f64)>,
+    /// Which knobs hold the frame time: the rung only (the default), the render scale only,
+    /// or both ([`Adapt`]). Other than `Precision`, the upscaler runs a
+    /// [`JointController`](crate::JointController) with [`ControllerSettings::joint`] and
+    /// tells the embedder the render size it wants next (its `FrameInfo::next_render_size`);
+    /// this type alone only books that controller's decisions ([`Controller::follow`]).
+    pub adapt: Adapt,
+    /// PSNR of each rung at each render scale, which `Resolution` and `Both` choose by;
+    /// `None`: the built-in table measured with the built-in model.
+    pub quality_table: Option<QualityTable>,
 }
 
 impl Default for ControllerSettings {
@@ -95,6 +104,8 @@ impl ControllerSettings {
             quality_order: Rung::ALL.to_vec(),
             prior_relative_cost: Vec::new(),
             start_cost_ms: Vec::new(),
+            adapt: Adapt::Precision,
+            quality_table: None,
         }
     }
 
@@ -135,7 +146,27 @@ impl ControllerSettings {
         if let Some((r, c)) = self.prior_relative_cost.iter().find(|(_, c)| !(c.is_finite() && *c > 0.0)) {
             return bad("prior_relative_cost", format!("{r}: {c}"), "finite costs > 0");
         }
+        if let Some(table) = &self.quality_table {
+            table.validate()?;
+        }
         Ok(())
+    }
+
+    /// The joint controller's settings for these ([`Adapt::Resolution`] or [`Adapt::Both`]),
+    /// with `table` where `quality_table` is `None`: the same target, margin, hysteresis,
+    /// allowed rungs (or the fixed one) and start-up costs.
+    pub fn joint(&self, table: &QualityTable) -> JointSettings {
+        let table = self.quality_table.clone().unwrap_or_else(|| table.clone());
+        let mut joint = JointSettings::new(self.adapt, self.target_frame_ms, table);
+        joint.margin = self.margin;
+        joint.step_up_after_frames = self.step_up_after_frames;
+        joint.min_frames_between_switches = self.min_frames_between_switches;
+        joint.allowed = match self.fixed {
+            Some(r) => vec![r],
+            None => self.allowed.clone(),
+        };
+        joint.start_cost_ms = self.start_cost_ms.clone();
+        joint
     }
 }
 
@@ -645,6 +676,31 @@ impl Controller {
         let previous = self.last.as_ref().map(|(_, d)| d.rung);
         let reason = if previous == Some(rung) { None } else { Some(why.unwrap_or(SwitchReason::Start)) };
         let decision = Decision { rung, predicted_ms: self.predicted_cost(rung), budget_ms: budget, reason };
+        self.record_decision(frame, decision)
+    }
+
+    /// Books a decision another policy made for `frame` (the joint controller of
+    /// [`Adapt::Both`](crate::Adapt)): the frame's telemetry record is written from it and
+    /// its timings, when they are observed, as for the controller's own decisions. Frames
+    /// already decided return the earlier decision.
+    pub fn follow(&mut self, frame: u64, decision: Decision) -> Decision {
+        if let Some((f, d)) = &self.last
+            && frame <= *f
+        {
+            return d.clone();
+        }
+        self.record_decision(frame, decision)
+    }
+
+    /// Sets the render size in frame `frame`'s telemetry record, if it is still held.
+    pub fn set_render_size(&mut self, frame: u64, size: [u32; 2]) {
+        if let Some(p) = self.pending.iter_mut().rev().find(|p| p.record.frame == frame) {
+            p.record.render_size = Some(size);
+        }
+    }
+
+    fn record_decision(&mut self, frame: u64, decision: Decision) -> Decision {
+        let (rung, budget, reason) = (decision.rung, decision.budget_ms, decision.reason);
         self.pending.push_back(Pending {
             record: TelemetryRecord {
                 frame,
@@ -656,6 +712,7 @@ impl Controller {
                 budget_ms: Some(budget),
                 reason,
                 pass_ms: Vec::new(),
+                render_size: None,
             },
             observed: false,
         });

@@ -402,24 +402,25 @@ impl JointFrame {
     }
 }
 
-/// Runs a [`JointController`](crate::JointController) with `settings` over `load_full_ms`
-/// (the load of each frame at full render size; its length is the number of frames), with
-/// `full_cost(rung)` the true upscaler cost at full render size, timings arriving
-/// `latency_frames` late and a relative noise `noise` on the upscaler's cost.
+/// Runs a [`JointController`](crate::JointController) with `settings` for `frames` frames:
+/// `load(frame, pixels)` is the true load of a frame that renders the fraction `pixels` of the
+/// maximum render size's pixels, `cost(rung, pixels)` the upscaler's true cost there (before
+/// a relative noise `noise`), and timings arrive `latency_frames` late.
 pub fn simulate_joint(
     settings: &crate::JointSettings,
-    load_full_ms: &[f64],
-    full_cost: impl Fn(Rung) -> f64,
+    frames: u64,
+    load: impl Fn(u64, f64) -> f64,
+    cost: impl Fn(Rung, f64) -> f64,
     latency_frames: u64,
     noise: f64,
 ) -> Result<Vec<JointFrame>, MonitorError> {
     let mut controller = crate::JointController::new(settings.clone())?;
-    let latency = latency_frames.max(1) as usize;
+    let latency = latency_frames.max(1);
     let mut rng = 7u64;
-    let mut frames: Vec<JointFrame> = Vec::with_capacity(load_full_ms.len());
-    for (f, &load_full) in load_full_ms.iter().enumerate() {
+    let mut out: Vec<JointFrame> = Vec::with_capacity(frames as usize);
+    for f in 0..frames {
         if f >= latency {
-            let seen = &frames[f - latency];
+            let seen = &out[(f - latency) as usize];
             controller.observe(crate::JointObservation {
                 rung: seen.decision.rung,
                 scale: seen.decision.scale,
@@ -427,19 +428,18 @@ pub fn simulate_joint(
                 load_ms: seen.load_ms,
             });
         }
-        let decision = controller.next(f as u64);
+        let decision = controller.next(f);
         let pixels = decision.scale * decision.scale;
-        let upscaler_ms = full_cost(decision.rung) * pixels * (1.0 + noise * uniform(&mut rng));
-        let load_ms = load_full * pixels.powf(settings.load_pixel_exponent);
-        let known = if f >= latency { load_full_ms[f - latency] } else { 0.0 };
-        frames.push(JointFrame {
-            frame: f as u64,
+        let upscaler_ms = cost(decision.rung, pixels) * (1.0 + noise * uniform(&mut rng));
+        let known = if f >= latency { load(f - latency, 1.0) } else { 0.0 };
+        out.push(JointFrame {
+            frame: f,
             decision,
             upscaler_ms,
-            load_ms,
+            load_ms: load(f, pixels),
             psnr: settings.table.psnr(decision.rung, decision.scale_index).unwrap_or(f64::NAN),
-            unforeseeable: load_full > known + 0.5 * settings.margin * settings.target_frame_ms,
+            unforeseeable: load(f, 1.0) > known + 0.5 * settings.margin * settings.target_frame_ms,
         });
     }
-    Ok(frames)
+    Ok(out)
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::{MonitorError, Rung, SwitchReason};
 
 /// The CSV header, exactly as ARCHITECTURE §5 specifies it.
-pub const CSV_HEADER: &str = "frame,rung,upscaler_ms,load_ms,frame_ms,predicted_ms,budget_ms,reason";
+pub const CSV_HEADER: &str = "frame,rung,upscaler_ms,load_ms,frame_ms,predicted_ms,budget_ms,reason,render_size";
 
 /// What happened in one frame. Times are GPU milliseconds; a measurement that never arrived
 /// (or was not a valid number) is `None`, an empty CSV field and a JSON `null`.
@@ -37,6 +37,11 @@ pub struct TelemetryRecord {
     /// Measured GPU time of each upscaler pass, in recording order (JSON only).
     #[serde(default)]
     pub pass_ms: Vec<f64>,
+    /// The render size of the frame (`WxH` in CSV), when the upscaler knows it: with
+    /// [`Adapt::Resolution`](crate::Adapt) or [`Adapt::Both`](crate::Adapt) the controller's
+    /// second knob.
+    #[serde(default)]
+    pub render_size: Option<[u32; 2]>,
 }
 
 impl TelemetryRecord {
@@ -48,7 +53,7 @@ impl TelemetryRecord {
         }
         writeln!(
             w,
-            "{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{}",
             self.frame,
             self.rung,
             num(self.upscaler_ms),
@@ -56,7 +61,8 @@ impl TelemetryRecord {
             num(self.frame_ms),
             num(self.predicted_ms),
             num(self.budget_ms),
-            self.reason.map(SwitchReason::name).unwrap_or_default()
+            self.reason.map(SwitchReason::name).unwrap_or_default(),
+            self.render_size.map(|[w, h]| format!("{w}x{h}")).unwrap_or_default()
         )
     }
 }

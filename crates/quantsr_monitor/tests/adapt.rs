@@ -8,6 +8,16 @@ use quantsr_monitor::{Adapt, JointController, JointSettings, QualityTable, Rung,
 const TARGET_MS: f64 = 1000.0 / 60.0;
 const SCALES: [f64; 4] = [1.0, 0.85, 0.7, 0.5];
 
+/// The upscaler's true cost at a pixel fraction: proportional to the pixels rendered.
+fn scaled_cost(rung: Rung, pixels: f64) -> f64 {
+    cost(rung) * pixels
+}
+
+/// A load trace at full size that scales with the pixels rendered (a renderer's passes).
+fn scene(trace: &[f64]) -> impl Fn(u64, f64) -> f64 + '_ {
+    move |f, pixels| trace[f as usize] * pixels
+}
+
 /// Full-size upscaler milliseconds of each rung (an f32 network 10x taau).
 fn cost(rung: Rung) -> f64 {
     match rung {
@@ -46,6 +56,13 @@ fn ramp(from: f64, to: f64, frames: usize) -> Vec<f64> {
     up.clone().chain(up.rev()).collect()
 }
 
+/// The controller with `adapt` and an int8 loss of `int8_loss_db` over a scene load of
+/// `trace`, timings two frames late, `noise` on the upscaler's cost.
+fn run(adapt: Adapt, int8_loss_db: f64, trace: &[f64], noise: f64) -> Vec<JointFrame> {
+    let s = settings(adapt, table(int8_loss_db));
+    simulate_joint(&s, trace.len() as u64, scene(trace), scaled_cost, 2, noise).unwrap()
+}
+
 fn first_step_down(frames: &[JointFrame]) -> &JointFrame {
     frames
         .iter()
@@ -55,7 +72,7 @@ fn first_step_down(frames: &[JointFrame]) -> &JointFrame {
 
 #[test]
 fn the_joint_policy_drops_precision_first_where_a_decibel_of_precision_is_cheaper() {
-    let run = simulate_joint(&settings(Adapt::Both, table(0.05)), &ramp(4.0, 14.0, 400), cost, 2, 0.0).unwrap();
+    let run = run(Adapt::Both, 0.05, &ramp(4.0, 14.0, 400), 0.0);
     assert_eq!((run[0].decision.rung, run[0].decision.scale), (Rung::F32, 1.0));
     let down = first_step_down(&run);
     assert_eq!((down.decision.rung, down.decision.scale), (Rung::Int8, 1.0), "frame {}", down.frame);
@@ -63,7 +80,7 @@ fn the_joint_policy_drops_precision_first_where_a_decibel_of_precision_is_cheape
 
 #[test]
 fn the_joint_policy_drops_resolution_first_where_precision_is_dear() {
-    let run = simulate_joint(&settings(Adapt::Both, table(1.5)), &ramp(4.0, 14.0, 400), cost, 2, 0.0).unwrap();
+    let run = run(Adapt::Both, 1.5, &ramp(4.0, 14.0, 400), 0.0);
     let down = first_step_down(&run);
     assert_eq!(down.decision.rung, Rung::F32, "frame {}: {:?}", down.frame, down.decision);
     assert!(down.decision.scale < 1.0);
@@ -73,7 +90,7 @@ fn the_joint_policy_drops_resolution_first_where_precision_is_dear() {
 fn each_policy_turns_only_its_own_knob() {
     let load = ramp(2.0, 15.0, 300);
     for adapt in Adapt::ALL {
-        let run = simulate_joint(&settings(adapt, table(0.05)), &load, cost, 2, 0.0).unwrap();
+        let run = run(adapt, 0.05, &load, 0.0);
         let rungs: std::collections::BTreeSet<Rung> = run.iter().map(|f| f.decision.rung).collect();
         let scales: Vec<f64> = run.iter().map(|f| f.decision.scale).collect();
         match adapt {
@@ -104,7 +121,7 @@ fn no_policy_exceeds_the_target_on_a_foreseeable_frame() {
         }
     }
     for adapt in Adapt::ALL {
-        let run = simulate_joint(&settings(adapt, table(0.05)), &load, cost, 2, 0.05).unwrap();
+        let run = run(adapt, 0.05, &load, 0.05);
         let over: Vec<(u64, f64)> = run
             .iter()
             .skip(60)
@@ -121,7 +138,7 @@ fn no_policy_exceeds_the_target_on_a_foreseeable_frame() {
 fn a_steady_load_never_makes_any_policy_switch_after_it_settled() {
     for adapt in Adapt::ALL {
         for load_ms in [4.0, 9.0, 12.5, 14.0] {
-            let run = simulate_joint(&settings(adapt, table(0.05)), &vec![load_ms; 600], cost, 2, 0.05).unwrap();
+            let run = run(adapt, 0.05, &[load_ms; 600], 0.05);
             let switches: Vec<u64> =
                 run.iter().skip(120).filter(|f| f.decision.reason.is_some()).map(|f| f.frame).collect();
             assert!(switches.is_empty(), "{adapt} at {load_ms} ms: switches at {switches:?}");
@@ -134,7 +151,7 @@ fn the_joint_policy_is_at_least_as_good_as_the_better_single_knob() {
     let load = ramp(2.0, 15.0, 300);
     for loss in [0.05, 1.5] {
         let mean = |adapt| {
-            let run = simulate_joint(&settings(adapt, table(loss)), &load, cost, 2, 0.0).unwrap();
+            let run = run(adapt, loss, &load, 0.0);
             run.iter().skip(60).map(|f| f.psnr).sum::<f64>() / (run.len() - 60) as f64
         };
         let (p, r, b) = (mean(Adapt::Precision), mean(Adapt::Resolution), mean(Adapt::Both));

@@ -429,13 +429,13 @@ fn telemetry_csv_has_the_exact_header_and_one_line_per_frame() {
     log.write_csv(&mut csv).unwrap();
     let csv = String::from_utf8(csv).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "frame,rung,upscaler_ms,load_ms,frame_ms,predicted_ms,budget_ms,reason");
+    assert_eq!(lines[0], "frame,rung,upscaler_ms,load_ms,frame_ms,predicted_ms,budget_ms,reason,render_size");
     assert_eq!(lines[0], CSV_HEADER);
     assert_eq!(lines.len(), 301);
     let mut previous: Option<&str> = None;
     for (i, line) in lines[1..].iter().enumerate() {
         let fields: Vec<&str> = line.split(',').collect();
-        assert_eq!(fields.len(), 8, "{line}");
+        assert_eq!(fields.len(), 9, "{line}");
         assert_eq!(fields[0], i.to_string());
         assert!(fields[1].parse::<Rung>().is_ok(), "{line}");
         for x in &fields[2..7] {
@@ -445,8 +445,9 @@ fn telemetry_csv_has_the_exact_header_and_one_line_per_frame() {
         assert_eq!(!fields[7].is_empty(), previous != Some(fields[1]), "{line}");
         previous = Some(fields[1]);
     }
-    assert!(lines[1].ends_with(",start"));
-    assert!(lines.iter().any(|l| l.ends_with(",over-budget")) && lines.iter().any(|l| l.ends_with(",headroom")));
+    // The simulation knows no render size: the last field is empty.
+    assert!(lines[1].ends_with(",start,"));
+    assert!(lines.iter().any(|l| l.ends_with(",over-budget,")) && lines.iter().any(|l| l.ends_with(",headroom,")));
 
     // JSON: the same records, `null` for what is missing.
     let mut json = Vec::new();
@@ -471,10 +472,11 @@ fn telemetry_csv_has_the_exact_header_and_one_line_per_frame() {
         budget_ms: Some(14.6667),
         reason: Some(SwitchReason::OverBudget),
         pass_ms: vec![1.0, 2.0],
+        render_size: Some([960, 540]),
     };
     let mut row = Vec::new();
     record.write_csv_row(&mut row).unwrap();
-    assert_eq!(String::from_utf8(row).unwrap(), "7,lite-int8,,2.000,,3.000,14.667,over-budget\n");
+    assert_eq!(String::from_utf8(row).unwrap(), "7,lite-int8,,2.000,,3.000,14.667,over-budget,960x540\n");
 }
 
 #[test]
@@ -587,6 +589,7 @@ fn riding_out_a_short_spike_counts_as_the_best_rung_and_a_late_climb_does_not() 
                 budget_ms: Some(16.667 - loads[f as usize]),
                 reason: None,
                 pass_ms: Vec::new(),
+                render_size: None,
             })
             .collect()
     };
@@ -683,6 +686,7 @@ fn a_recorded_run_is_judged_at_the_speed_the_device_showed() {
                 budget_ms: Some(16.667 - load),
                 reason: (f == 42 || f == 82).then_some(SwitchReason::OverBudget),
                 pass_ms: Vec::new(),
+                render_size: None,
             }
         })
         .collect();

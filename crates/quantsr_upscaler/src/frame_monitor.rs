@@ -8,7 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use quantsr_gpu::wgpu;
-use quantsr_monitor::{Controller, FrameObservation, FrameTimings, Rung, TELEMETRY_HORIZON_FRAMES, TelemetryRecord};
+use quantsr_monitor::{
+    Controller, FrameObservation, FrameTimings, JointController, JointObservation, Rung, TELEMETRY_HORIZON_FRAMES,
+    TelemetryRecord,
+};
 
 /// Where the upscaler's frame timings come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +55,8 @@ const REPORT_WAIT_FRAMES: u64 = 3;
 struct Entry {
     frame: u64,
     rung: Rung,
+    /// Render scale per axis against the maximum render size (the joint controller's knob).
+    scale: f64,
     recorded_at: Instant,
     report: Option<FrameReport>,
     timings: Option<FrameTimings>,
@@ -62,6 +67,9 @@ struct Entry {
 /// The controller and the book of frames in flight.
 pub(crate) struct FrameMonitor {
     pub(crate) controller: Controller,
+    /// The precision-and-resolution policy, when `ControllerSettings::adapt` is not
+    /// `Precision`: it decides, and `controller` books its decisions into telemetry.
+    pub(crate) joint: Option<JointController>,
     source: TimingSource,
     entries: VecDeque<Entry>,
     /// Completion callbacks push `(frame, when)` here.
@@ -73,9 +81,10 @@ pub(crate) struct FrameMonitor {
 }
 
 impl FrameMonitor {
-    pub(crate) fn new(controller: Controller, source: TimingSource) -> Self {
+    pub(crate) fn new(controller: Controller, joint: Option<JointController>, source: TimingSource) -> Self {
         Self {
             controller,
+            joint,
             source,
             entries: VecDeque::new(),
             completions: Arc::new(Mutex::new(Vec::new())),
@@ -94,11 +103,12 @@ impl FrameMonitor {
         self.reports_unmatched
     }
 
-    /// Notes a frame as dispatched with `rung`.
-    pub(crate) fn dispatched(&mut self, frame: u64, rung: Rung) {
+    /// Notes a frame as dispatched with `rung` at render scale `scale`.
+    pub(crate) fn dispatched(&mut self, frame: u64, rung: Rung, scale: f64) {
         self.entries.push_back(Entry {
             frame,
             rung,
+            scale,
             recorded_at: Instant::now(),
             report: None,
             timings: None,
@@ -166,7 +176,16 @@ impl FrameMonitor {
             let waited = now_frame >= e.frame + REPORT_WAIT_FRAMES;
             if measured && (e.report.is_some() || waited || force) {
                 let e = self.entries.remove(i).expect("index is in range");
-                self.controller.observe(observation(e));
+                let (rung, scale) = (e.rung, e.scale);
+                let obs = observation(e);
+                if let Some(joint) = &mut self.joint
+                    && let Some(upscaler_ms) = obs.upscaler_ms
+                {
+                    // Everything else in the frame: reported, or the host's frame less the upscaler.
+                    let load_ms = obs.other_ms.or(obs.host_frame_ms.map(|h| (h - upscaler_ms).max(0.0))).unwrap_or(0.0);
+                    joint.observe(JointObservation { rung, scale, upscaler_ms, load_ms });
+                }
+                self.controller.observe(obs);
             } else if now_frame >= e.frame + TELEMETRY_HORIZON_FRAMES || (force && !measured) {
                 self.entries.remove(i);
             } else {

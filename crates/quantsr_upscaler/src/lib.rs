@@ -11,6 +11,7 @@ mod frame_monitor;
 pub mod jitter;
 mod network;
 mod passes;
+mod quality_table;
 mod uniforms;
 mod upscaler;
 
@@ -19,10 +20,11 @@ pub use frame_monitor::{FrameReport, TimingSource};
 pub use jitter::{QualityMode, jitter_offset, jitter_phase_count, mip_bias, projection_jitter, render_size};
 pub use network::{Autotune, KernelVariant, Math, NetworkProbe, ProbeOutput, kernel_sources};
 pub use passes::OUTPUT_FORMATS;
+pub use quality_table::builtin_quality_table;
 pub use quantsr_model::ModelFile;
 pub use quantsr_monitor::{
-    Controller, ControllerSettings, FrameTimings, LoadProfile, Precision, Rung, SwitchReason, SyntheticLoad,
-    TelemetryLog, TelemetryRecord,
+    Adapt, Controller, ControllerSettings, FrameTimings, JointController, LoadProfile, Precision, QualityTable, Rung,
+    SwitchReason, SyntheticLoad, TelemetryLog, TelemetryRecord,
 };
 pub use upscaler::{
     CameraInfo, DebugView, DispatchInputs, Exposure, FrameInfo, PASS_NAMES, Upscaler, UpscalerDescriptor, UpscalerFlags,

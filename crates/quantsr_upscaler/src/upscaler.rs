@@ -6,8 +6,8 @@ use std::sync::Arc;
 use quantsr_gpu::{GpuContext, create_texture, wgpu, workgroups_2d};
 use quantsr_model::ModelFile;
 use quantsr_monitor::{
-    Controller, ControllerSettings, FrameTimings, Precision as RungChoice, Rung, SwitchReason, TelemetryRecord,
-    TimestampRing,
+    Adapt, Controller, ControllerSettings, Decision, FrameTimings, JointController, Precision as RungChoice, Rung,
+    SwitchReason, TelemetryRecord, TimestampRing,
 };
 
 use crate::frame_monitor::{FrameMonitor, FrameReport, TimingSource};
@@ -191,6 +191,10 @@ pub struct FrameInfo {
     pub predicted_ms: Option<f64>,
     /// With the controller on: why the rung changed at this frame, if it did.
     pub switch_reason: Option<SwitchReason>,
+    /// The render size the controller wants for the next frame: the maximum render size,
+    /// unless its [`ControllerSettings::adapt`] turns the resolution knob (then render the
+    /// next frame at this size; any other size in range works too, it is only measured).
+    pub next_render_size: [u32; 2],
 }
 
 /// Internal textures, allocated once at their largest size.
@@ -471,10 +475,14 @@ impl Upscaler {
             // The same times, absolute, pick the first rung: the best one that fits.
             settings.start_cost_ms = settings.prior_relative_cost.clone();
         }
+        let joint = match settings.adapt {
+            Adapt::Precision => None,
+            _ => Some(JointController::new(settings.joint(&crate::builtin_quality_table()))?),
+        };
         let controller = Controller::new(settings)?;
         let source = self.timing_override.unwrap_or_else(|| self.default_timing_source());
         log::info!("precision controller on, timings from {}", source.name());
-        self.monitor = Some(FrameMonitor::new(controller, source));
+        self.monitor = Some(FrameMonitor::new(controller, joint, source));
         Ok(())
     }
 
@@ -815,12 +823,32 @@ impl Upscaler {
         if let Some(timer) = &mut self.timer {
             timer.begin_frame(self.frame_index);
         }
-        let decision = self.monitor.as_mut().map(|m| m.controller.next_rung(self.frame_index));
+        let max = self.desc.max_render_size;
+        let mut next_render_size = max;
+        let decision = self.monitor.as_mut().map(|m| {
+            let fixed = m.controller.settings().fixed.is_some();
+            match &mut m.joint {
+                Some(joint) if !fixed => {
+                    let d = joint.next(self.frame_index);
+                    // The scale applies from the next frame: this one is already rendered.
+                    next_render_size = [0, 1].map(|i| ((f64::from(max[i]) * d.scale).round() as u32).clamp(1, max[i]));
+                    let budget_ms = m.controller.settings().target_frame_ms - d.load_ms;
+                    m.controller.follow(
+                        self.frame_index,
+                        Decision { rung: d.rung, predicted_ms: Some(d.predicted_ms), budget_ms, reason: d.reason },
+                    )
+                }
+                _ => m.controller.next_rung(self.frame_index),
+            }
+        });
         if let Some(d) = &decision {
             self.rung = if self.check_rung(d.rung).is_ok() { d.rung } else { Rung::Taau };
         }
         if let Some(m) = &mut self.monitor {
-            m.dispatched(self.frame_index, self.rung);
+            let pixels = f64::from(inputs.render_size[0]) * f64::from(inputs.render_size[1]);
+            let scale = (pixels / (f64::from(max[0]) * f64::from(max[1]))).sqrt();
+            m.dispatched(self.frame_index, self.rung, scale);
+            m.controller.set_render_size(self.frame_index, inputs.render_size);
         }
         let sharpness = match self.taau_sharpness {
             Some(s) if self.rung == Rung::Taau => Some(s),
@@ -896,6 +924,7 @@ impl Upscaler {
             budget_ms: decision.as_ref().map(|d| d.budget_ms),
             predicted_ms: decision.as_ref().and_then(|d| d.predicted_ms),
             switch_reason: decision.and_then(|d| d.reason),
+            next_render_size,
         };
         self.frame_index += 1;
         self.prev_render_size = rs;

@@ -179,6 +179,8 @@ struct Viewer {
     frame: u64,
     last_frame_start: Option<Instant>,
     last_render_size: [u32; 2],
+    /// The render size the primary method's controller asked for next.
+    wanted_render_size: Option<[u32; 2]>,
     stats: Vec<FrameStat>,
 }
 
@@ -336,6 +338,7 @@ impl Viewer {
             mode,
             ratio,
             dynamic_resolution: args.dynamic_resolution,
+            adapt: args.adapt,
             sharpness: 0.3,
             load: args.load.clone(),
             debug_view: DebugView::None,
@@ -401,6 +404,7 @@ impl Viewer {
             frame: 0,
             last_frame_start: None,
             last_render_size: [0, 0],
+            wanted_render_size: None,
             stats: Vec::new(),
         })
     }
@@ -682,9 +686,15 @@ impl Viewer {
                 Precision::Auto => None,
                 Precision::Fixed(r) => Some(rungs::resolve(r, &self.gpu.caps)),
             },
+            adapt: self.settings.adapt,
         };
         let load_ms = load_ms_at(self.settings.load.as_ref(), self.frame);
-        let render_size = self.dynres.render_size(self.integration.max_render_size());
+        // The neural controller's resolution knob, when it turns one; the game-style dynamic
+        // resolution otherwise.
+        let render_size = match self.wanted_render_size {
+            Some(size) if self.settings.adapt != quantsr::Adapt::Precision && method == Method::Neural => size,
+            _ => self.dynres.render_size(self.integration.max_render_size()),
+        };
 
         let paint = self.build_ui(render_size);
 
@@ -711,6 +721,7 @@ impl Viewer {
             },
         )?;
         self.last_render_size = record.render_size;
+        self.wanted_render_size = record.next_render_size;
         if let Some((runner, upscaler_frame)) = record.upscaler_frame {
             if self.pending.len() == PENDING_FRAMES {
                 self.pending.pop_front();

@@ -15,8 +15,8 @@ use quantsr::eval::spatial::SpatialUpscaler;
 use quantsr::gpu::{GpuContext, create_texture, wgpu};
 use quantsr::scenes::{FrameRequest, Scene, SceneRenderer};
 use quantsr::{
-    CameraInfo, DebugView, DispatchInputs, FrameReport, TelemetryRecord, Upscaler, UpscalerDescriptor, jitter_offset,
-    jitter_phase_count, mip_bias, render_size,
+    Adapt, CameraInfo, ControllerSettings, DebugView, DispatchInputs, FrameReport, TelemetryRecord, Upscaler,
+    UpscalerDescriptor, jitter_offset, jitter_phase_count, mip_bias, render_size,
 };
 
 use crate::camera::CameraFrame;
@@ -81,6 +81,8 @@ pub struct Control {
     /// The neural method's fixed rung, or `None` for automatic precision (the taau method is
     /// always fixed on taau). A rung the upscaler cannot run falls back to `taau`.
     pub neural_rung: Option<Rung>,
+    /// Which knobs the neural method's controller turns: precision, resolution or both.
+    pub adapt: Adapt,
 }
 
 /// What a recorded frame did.
@@ -99,6 +101,8 @@ pub struct FrameRecord {
     pub budget_ms: Option<f64>,
     /// Whether the primary method discarded its history this frame.
     pub reset: bool,
+    /// The render size the primary method's controller wants next (its `FrameInfo`).
+    pub next_render_size: Option<[u32; 2]>,
 }
 
 /// A scene, its renderer, and the methods that upscale it, for one display size and ratio.
@@ -326,8 +330,15 @@ impl Integration {
         let has_reactive = self.scene.has_reactive();
         let force_reset = std::mem::take(&mut self.force_reset);
         let frame = self.frame;
-        let mut record =
-            FrameRecord { render_size: rs, jitter, upscaler_frame: None, rung: None, budget_ms: None, reset: false };
+        let mut record = FrameRecord {
+            render_size: rs,
+            jitter,
+            upscaler_frame: None,
+            rung: None,
+            budget_ms: None,
+            reset: false,
+            next_render_size: None,
+        };
         for (i, &method) in setup.methods.iter().enumerate() {
             let inputs = &self.inputs;
             let runner = self.runners.get_mut(&method).expect("created above");
@@ -365,6 +376,7 @@ impl Integration {
                         record.rung = Some(info.rung);
                         record.budget_ms = info.budget_ms;
                         record.reset = info.reset;
+                        record.next_render_size = Some(info.next_render_size);
                     }
                 }
             }
@@ -389,6 +401,14 @@ fn apply_control(upscaler: &mut Upscaler, method: Method, control: &Control) -> 
     let wanted = if method == Method::Neural { control.neural_rung } else { Some(Rung::Taau) };
     let missing = |r: Rung| upscaler.unavailable_rungs().iter().any(|(u, _)| *u == r);
     let fixed = wanted.map(|r| if missing(r) { Rung::Taau } else { r });
+    // Only the neural method has rungs to trade against resolution.
+    let adapt = if method == Method::Neural { control.adapt } else { Adapt::Precision };
+    let current = upscaler.controller().context("the temporal upscalers run a controller")?.settings().clone();
+    if current.adapt != adapt {
+        // A new controller with the other policy, keeping the rung timings taken at start-up.
+        let settings = ControllerSettings { adapt, ..current };
+        upscaler.enable_controller(settings).context("switching the controller's policy")?;
+    }
     let controller = upscaler.controller_mut().context("the temporal upscalers run a controller")?;
     if (controller.settings().target_frame_ms - control.target_ms).abs() > 1e-9 {
         controller.set_target_frame_ms(control.target_ms).context("setting the target frame time")?;

@@ -65,6 +65,11 @@ pub struct Args {
     /// Change the render size every frame to hold the target frame rate.
     #[arg(long)]
     pub dynamic_resolution: bool,
+    /// Which knobs the neural method's controller turns to hold the target: precision (its
+    /// rung), resolution (the render size, on its best rung) or both (the pair with the best
+    /// measured quality that fits).
+    #[arg(long, default_value = "precision", value_parser = parse_adapt)]
+    pub adapt: quantsr::Adapt,
     /// Compare with a second method: `--compare bicubic` (wipe) or with `--compare-mode`.
     #[arg(long)]
     pub compare: Option<Method>,
@@ -104,6 +109,10 @@ pub struct Args {
 
 fn parse_load(spec: &str) -> Result<quantsr_monitor::LoadProfile, String> {
     quantsr_monitor::LoadProfile::parse(spec).map_err(|e| e.to_string())
+}
+
+fn parse_adapt(s: &str) -> Result<quantsr::Adapt, String> {
+    s.parse().map_err(|e: quantsr_monitor::MonitorError| e.to_string())
 }
 
 fn parse_point(s: &str) -> Result<[f32; 2], String> {

@@ -218,6 +218,8 @@ pub struct Settings {
     pub ratio: f32,
     /// Vary the render size every frame to hold the target.
     pub dynamic_resolution: bool,
+    /// Which knobs the neural method's controller turns (with automatic precision).
+    pub adapt: quantsr::Adapt,
     /// Sharpening strength in [0, 1].
     pub sharpness: f32,
     /// Synthetic GPU load per frame; `None` for none.

@@ -155,6 +155,7 @@ mod tests {
             budget_ms: Some(16.0),
             reason: None,
             pass_ms: vec![1.0, 2.0],
+            render_size: None,
         }]);
         let s = &h.samples()[1];
         assert_eq!((s.rung, s.upscaler_ms, s.host_ms), (Some(Rung::Taau), Some(3.0), Some(20.0)));

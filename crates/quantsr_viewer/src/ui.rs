@@ -199,6 +199,19 @@ fn controls(
         ui.checkbox(&mut settings.dynamic_resolution, "dynamic resolution");
         ui.end_row();
 
+        // What the neural controller trades under load: its rung, the render size, or both.
+        ui.label("adapt");
+        ui.add_enabled_ui(settings.method == Method::Neural && settings.precision == Precision::Auto, |ui| {
+            egui::ComboBox::from_id_salt("adapt").selected_text(settings.adapt.name()).show_ui(ui, |ui| {
+                for a in quantsr::Adapt::ALL {
+                    ui.selectable_value(&mut settings.adapt, a, a.name());
+                }
+            });
+        })
+        .response
+        .on_disabled_hover_text("the neural method with automatic precision adapts");
+        ui.end_row();
+
         ui.label("sharpness");
         ui.add_enabled(settings.method.is_temporal(), egui::Slider::new(&mut settings.sharpness, 0.0..=1.0));
         ui.end_row();
@@ -323,7 +336,7 @@ fn hud(ctx: &egui::Context, settings: &Settings, info: &UiInfo<'_>) {
                 Some((m, rung)) => {
                     let asked = match (m, settings.precision) {
                         (Method::Neural, Precision::Fixed(r)) if Some(r) != rung => format!(" (asked {r})"),
-                        (Method::Neural, Precision::Auto) => " (auto)".into(),
+                        (Method::Neural, Precision::Auto) => format!(" (auto, adapts {})", settings.adapt),
                         _ => String::new(),
                     };
                     format!("{m}: rung {}{asked}", rung.map_or("…", |r| r.name()))

@@ -182,7 +182,7 @@ fn viewer_cycles_methods_switches_rung_resizes_and_saves_screenshots_under_xvfb(
 
     // The rung switches ran through the controller and reached the telemetry.
     let csv = std::fs::read_to_string(&telemetry).expect("reading the telemetry");
-    assert!(csv.starts_with("frame,rung,upscaler_ms,load_ms,frame_ms,predicted_ms,budget_ms,reason"));
+    assert!(csv.starts_with("frame,rung,upscaler_ms,load_ms,frame_ms,predicted_ms,budget_ms,reason,render_size"));
     assert!(csv.lines().skip(1).any(|l| l.split(',').nth(1) == Some("taau")), "{csv}");
     let _ = std::fs::remove_dir_all(&out);
 }

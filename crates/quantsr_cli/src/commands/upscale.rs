@@ -49,7 +49,7 @@ pub struct UpscaleArgs {
     #[command(flatten)]
     weights: WeightsArg,
     /// Write the controller's per-frame telemetry here: JSON if the name ends in .json,
-    /// CSV otherwise (columns frame,rung,upscaler_ms,load_ms,frame_ms,predicted_ms,budget_ms,reason).
+    /// CSV otherwise (columns frame,rung,upscaler_ms,load_ms,frame_ms,predicted_ms,budget_ms,reason,render_size).
     #[arg(long)]
     telemetry: Option<PathBuf>,
     /// Write a PNG plot of the telemetry: frame time against the target, the load, and the
