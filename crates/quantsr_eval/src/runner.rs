@@ -3,10 +3,10 @@
 //! display-resolution result back. The engine behind `quantsr upscale` and `quantsr eval`.
 
 use quantsr_gpu::{GpuContext, create_texture, read_texture, wgpu};
-use quantsr_sequence::{Frame, Image, SequenceReader};
+use quantsr_sequence::{Frame, Image, SequenceHeader, SequenceReader};
 use quantsr_upscaler::{
-    Autotune, DispatchInputs, Exposure, FrameReport, LoadProfile, ModelFile, Rung, SyntheticLoad, TelemetryRecord,
-    TimingSource, Upscaler, UpscalerDescriptor, UpscalerFlags,
+    Adapt, Autotune, DispatchInputs, Exposure, FrameReport, LoadProfile, ModelFile, Rung, SyntheticLoad,
+    TelemetryRecord, TimingSource, Upscaler, UpscalerDescriptor, UpscalerFlags,
 };
 
 use crate::spatial::{SpatialFilter, SpatialUpscaler};
@@ -175,6 +175,8 @@ pub struct SequenceRunner {
     display_size: [u32; 2],
     /// The sequence's largest render size (a `scene` load costs its full time there).
     max_render_size: [u32; 2],
+    /// The render size the controller asked for after the last frame.
+    next_render_size: Option<[u32; 2]>,
 }
 
 impl SequenceRunner {
@@ -192,7 +194,17 @@ impl SequenceRunner {
         method: Method,
         model: std::sync::Arc<ModelFile>,
     ) -> Result<Self, RunError> {
-        let header = &reader.manifest().header;
+        Self::for_header(ctx, &reader.manifest().header, method, model)
+    }
+
+    /// A runner for frames of the sizes and conventions `header` describes, wherever they come
+    /// from (a sequence on disk, or frames rendered live).
+    pub fn for_header(
+        ctx: &GpuContext,
+        header: &SequenceHeader,
+        method: Method,
+        model: std::sync::Arc<ModelFile>,
+    ) -> Result<Self, RunError> {
         let spatial = |filter| SpatialUpscaler::new(ctx, filter, header.display_size).map(Engine::Spatial);
         let engine = match method {
             Method::Bilinear => spatial(SpatialFilter::Bilinear)?,
@@ -265,6 +277,7 @@ impl SequenceRunner {
             views,
             display_size: header.display_size,
             max_render_size: header.render_size,
+            next_render_size: None,
         })
     }
 
@@ -304,6 +317,7 @@ impl SequenceRunner {
         margin: f64,
         step_up_after_frames: u64,
         timing: Option<TimingSource>,
+        adapt: Adapt,
     ) -> Result<(), RunError> {
         let method = self.method;
         let upscaler = self.upscaler("has no precision controller (use taau or neural)")?;
@@ -313,6 +327,7 @@ impl SequenceRunner {
         let mut settings = upscaler.controller_settings(target_fps);
         settings.margin = margin;
         settings.step_up_after_frames = step_up_after_frames;
+        settings.adapt = adapt;
         settings.fixed = match method {
             Method::Neural(rung) => rung,
             _ => Some(Rung::Taau),
@@ -350,6 +365,13 @@ impl SequenceRunner {
         self.harvest_load();
         let Engine::Temporal(u) = &mut self.engine else { return Ok(Vec::new()) };
         Ok(u.finish_telemetry()?)
+    }
+
+    /// The render size the controller wants for the next frame (`None` before the first
+    /// frame and for spatial methods): with `Adapt::Resolution` or `Both`, a live renderer
+    /// draws the next frame at this size.
+    pub fn next_render_size(&self) -> Option<[u32; 2]> {
+        self.next_render_size
     }
 
     /// The upscaler, for what the runner does not wrap (timing source, controller state).
@@ -445,6 +467,7 @@ impl SequenceRunner {
             upscaler.report_frame(info.frame_index, FrameReport { other_gpu_ms: Some(ms), host_frame_ms: None });
         }
         self.frames_run += 1;
+        self.next_render_size = Some(info.next_render_size);
         let data = read_texture(&self.ctx, &self.output)?;
         self.harvest_load();
         Ok(Image::new(self.display_size[0], self.display_size[1], 4, data.to_f32()))

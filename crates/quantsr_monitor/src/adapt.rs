@@ -384,9 +384,11 @@ impl JointController {
         match s.adapt {
             Adapt::Precision => rungs.into_iter().map(|r| (r, 0)).collect(),
             Adapt::Resolution => {
+                // The best rung at full size; the cheaper at start-up among equals.
                 let best = s.resolution_rung.filter(listed).or_else(|| {
                     rungs.iter().copied().max_by(|a, b| {
-                        s.table.psnr(*a, 0).unwrap_or(f64::MIN).total_cmp(&s.table.psnr(*b, 0).unwrap_or(f64::MIN))
+                        let q = |r: &Rung| s.table.psnr(*r, 0).unwrap_or(f64::MIN);
+                        q(a).total_cmp(&q(b)).then(self.base_ms[b.index()].total_cmp(&self.base_ms[a.index()]))
                     })
                 });
                 best.map(|r| scales.map(|i| (r, i)).collect()).unwrap_or_default()
@@ -412,8 +414,11 @@ impl JointController {
     fn best_fitting(&self) -> (Rung, usize) {
         let slack = 1.0 - self.settings.margin;
         let all = self.candidates();
-        let by_quality =
-            |a: &(Rung, usize), b: &(Rung, usize)| self.quality(*a).total_cmp(&self.quality(*b)).then(b.1.cmp(&a.1));
+        // Equal quality: the larger scale, then the cheaper rung (f16 is given f32's quality).
+        let by_quality = |a: &(Rung, usize), b: &(Rung, usize)| {
+            let cost = |c: &(Rung, usize)| self.predicted_cost(c.0, c.1);
+            self.quality(*a).total_cmp(&self.quality(*b)).then(b.1.cmp(&a.1)).then(cost(b).total_cmp(&cost(a)))
+        };
         let fitting = all.iter().copied().filter(|c| self.fits(*c, slack));
         fitting.max_by(by_quality).unwrap_or_else(|| {
             let frame = |c: &(Rung, usize)| self.predicted_cost(c.0, c.1) + self.predicted_load(c.1);

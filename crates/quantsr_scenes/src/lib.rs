@@ -23,5 +23,5 @@ pub use renderer::{
     COLOR_FORMAT, DEPTH_OUT_FORMAT, FrameRequest, InputTargets, MOTION_FORMAT, REACTIVE_FORMAT, SceneRenderer,
 };
 pub use scene::{AlphaMode, Animation, Lighting, Material, Object, Scene};
-pub use sequence_render::{RenderOptions, render_sequence};
+pub use sequence_render::{RenderOptions, Timeline, render_frame, render_sequence};
 pub use texture::TextureImage;

@@ -278,6 +278,11 @@ impl SceneRenderer {
         self.max_render_size
     }
 
+    /// The ground truth's size (the display size).
+    pub fn display_size(&self) -> [u32; 2] {
+        self.display_size
+    }
+
     /// Writes this frame's object and view uniforms and records the render-resolution pass
     /// (and, if `ground_truth`, the supersampled display-resolution passes) into `encoder`.
     /// Submit `encoder` before recording the next frame: the uniforms are per frame.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use anyhow::bail;
 use quantsr_eval::{Method, SequenceRunner};
 use quantsr_monitor::sim::{SimMetrics, assess, device_speed};
-use quantsr_monitor::{ControllerSettings, LoadProfile, Rung, TelemetryRecord};
+use quantsr_monitor::{Adapt, ControllerSettings, LoadProfile, Rung, TelemetryRecord};
 use quantsr_upscaler::{Precision, TimingSource};
 use serde::Serialize;
 
@@ -101,6 +101,17 @@ impl ControlArgs {
     /// Turns the controller (and the load) on for `runner`, a run of `frames` frames of
     /// `method`; rejects them for spatial methods.
     pub fn apply(&self, runner: &mut SequenceRunner, method: Method, frames: u64) -> anyhow::Result<()> {
+        self.apply_with(runner, method, frames, Adapt::Precision)
+    }
+
+    /// As [`ControlArgs::apply`], with the controller turning the knobs `adapt` names.
+    pub fn apply_with(
+        &self,
+        runner: &mut SequenceRunner,
+        method: Method,
+        frames: u64,
+        adapt: Adapt,
+    ) -> anyhow::Result<()> {
         if !matches!(method, Method::Taau | Method::Neural(_)) {
             bail!(
                 "--precision auto, --target-fps and --load need a temporal method (taau or neural), not {}",
@@ -112,7 +123,7 @@ impl ControlArgs {
             TimingArg::Timestamps => Some(TimingSource::Timestamps),
             TimingArg::Completion => Some(TimingSource::Completion),
         };
-        runner.enable_controller(self.target_fps(), self.margin, self.hysteresis, timing)?;
+        runner.enable_controller(self.target_fps(), self.margin, self.hysteresis, timing, adapt)?;
         if let Some(load) = &self.load {
             runner.set_load(load.profile.clone(), frames)?;
         }

@@ -14,15 +14,16 @@ use quantsr_monitor::{ControllerSettings, TelemetryRecord};
 use quantsr_upscaler::Precision;
 
 use super::control::{ControlArgs, ControlSummary, assess_run, median};
+use super::live::LiveArgs;
 use super::upscale::write_file_atomically;
 use super::{WeightsArg, parse_unit, plot, progress_bar};
 
 /// Arguments of `quantsr eval`.
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
-    /// Sequence folder with ground truth.
-    #[arg(long)]
-    seq: PathBuf,
+    /// Sequence folder with ground truth (or --live).
+    #[arg(long, required_unless_present = "live")]
+    seq: Option<PathBuf>,
     /// Methods to compare (repeat the flag or separate with commas): bilinear, bicubic, easu,
     /// taau, neural (with --precision), neural-f32, neural-f16, neural-int8, neural-lite-int8;
     /// default: all.
@@ -47,6 +48,8 @@ pub struct EvalArgs {
     control: ControlArgs,
     #[command(flatten)]
     weights: WeightsArg,
+    #[command(flatten)]
+    live: LiveArgs,
     /// With the controller on: write each temporal run's telemetry (METHOD.csv) and its plot
     /// (METHOD.png) into this folder.
     #[arg(long)]
@@ -99,9 +102,14 @@ fn fmt(v: Option<f64>, digits: usize) -> String {
 
 /// Runs each method over the sequence and prints the table.
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
-    let reader = SequenceReader::open(&args.seq)?;
+    if args.live.live {
+        let outputs = super::live::Outputs { json: args.json.as_deref(), telemetry_dir: args.telemetry_dir.as_deref() };
+        return super::live::run(&args.live, &args.control, &args.weights, outputs);
+    }
+    let seq = args.seq.as_ref().context("--seq SEQ is required (or --live)")?;
+    let reader = SequenceReader::open(seq)?;
     if !reader.has_ground_truth() {
-        bail!("{} has no ground truth (NNNNN.gt.exr): nothing to compare with", args.seq.display());
+        bail!("{} has no ground truth (NNNNN.gt.exr): nothing to compare with", seq.display());
     }
     let given = if args.method.is_empty() { Method::ALL.to_vec() } else { args.method.clone() };
     let mut methods = Vec::new();
@@ -173,7 +181,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         });
     }
     add_control_results(&mut results, &runs, target_ms);
-    println!("{}", args.seq.display());
+    println!("{}", seq.display());
     let control_header = if controlled {
         format!(" {:>9} {:>7} {:>7} {:>8}", "in-target", "best", "sw/30", "switches")
     } else {
@@ -236,7 +244,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         write_crops(path, &last_frames)?;
     }
     if let Some(path) = &args.json {
-        let report = Report { sequence: args.seq.display().to_string(), results };
+        let report = Report { sequence: seq.display().to_string(), results };
         let tmp = path.with_extension("json.partial");
         std::fs::write(&tmp, serde_json::to_string_pretty(&report)?)
             .with_context(|| format!("writing {}", tmp.display()))?;
@@ -252,11 +260,21 @@ fn write_run_telemetry(
     records: &[TelemetryRecord],
     control: &ControlArgs,
 ) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let name = match method {
         Method::Neural(None) => "neural-auto",
         m => m.name(),
     };
+    write_named_telemetry(dir, name, records, control)
+}
+
+/// Writes a run's telemetry as `DIR/NAME.csv` and its plot as `DIR/NAME.png`.
+pub fn write_named_telemetry(
+    dir: &std::path::Path,
+    name: &str,
+    records: &[TelemetryRecord],
+    control: &ControlArgs,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let log: quantsr_monitor::TelemetryLog = records.iter().cloned().collect();
     write_file_atomically(&dir.join(format!("{name}.csv")), |f| Ok(log.write_csv(f)?))?;
     let title = format!("{name} at {} fps target, load {}", control.target_fps(), control.load_name());

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod control;
 pub mod eval;
 pub mod info;
+pub mod live;
 pub mod plot;
 pub mod render;
 pub mod upscale;
