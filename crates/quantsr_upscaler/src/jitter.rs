@@ -96,9 +96,12 @@ pub fn jitter_offset(frame_index: u32, phase_count: u32) -> [f32; 2] {
     [halton(i, 2) - 0.5, halton(i, 3) - 0.5]
 }
 
-/// Offset to add to the projection matrix's clip-space x and y (its `[2][0]` and `[2][1]`
-/// entries for a column-major perspective matrix) so the image moves by `+jitter` pixels:
-/// `(2·jx / render_w, −2·jy / render_h)`.
+/// Clip-space offset `(2·jx / render_w, −2·jy / render_h)` that moves the image by `+jitter`
+/// pixels when applied as a translation after the projection (`translate(x, y, 0) ·
+/// projection`, so `clip.xy += offset · clip.w`), as quantsr's own renderer does. Added to a
+/// perspective matrix's third column (`[2][0]`, `[2][1]`) it has that effect only where
+/// `w = +z` (left-handed); with right-handed matrices (`w = −z`: glam's `perspective_rh`,
+/// Bevy) subtract it there instead (`crates/quantsr_bevy/src/conventions.rs`).
 pub fn projection_jitter(jitter: [f32; 2], render_size: [u32; 2]) -> [f32; 2] {
     [2.0 * jitter[0] / render_size[0] as f32, -2.0 * jitter[1] / render_size[1] as f32]
 }
