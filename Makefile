@@ -4,12 +4,17 @@ SHELL := /bin/bash
 export XDG_RUNTIME_DIR ?= /tmp/quantsr-runtime-$(shell id -u)
 CARGO ?= cargo
 
-.PHONY: demo test train vulkan runtime-dir lint parity
+.PHONY: demo test train vulkan toolchain runtime-dir lint parity
 
 runtime-dir:
 	@mkdir -p -m 700 $(XDG_RUNTIME_DIR)
 
-vulkan: runtime-dir
+## The Rust toolchain rust-toolchain.toml pins (Bevy 0.20 needs 1.97.1), installed by rustup
+## when missing.
+toolchain:
+	@rustup toolchain install --no-self-update >/dev/null
+
+vulkan: runtime-dir toolchain
 	@scripts/ensure-vulkan.sh
 
 DEMO ?= out/demo

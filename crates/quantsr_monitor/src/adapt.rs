@@ -221,15 +221,7 @@ impl JointSettings {
     /// Checks every field; the error names the field, the value and the range.
     pub fn validate(&self) -> Result<(), MonitorError> {
         let bad = |field, got: String, expected| Err(MonitorError::Setting { field, got, expected });
-        if !(self.target_frame_ms.is_finite() && self.target_frame_ms > 0.0) {
-            return bad("target_frame_ms", self.target_frame_ms.to_string(), "a finite time > 0 ms");
-        }
-        if !(0.0..1.0).contains(&self.margin) {
-            return bad("margin", self.margin.to_string(), "a fraction in [0, 1)");
-        }
-        if self.step_up_after_frames == 0 {
-            return bad("step_up_after_frames", "0".into(), "at least 1");
-        }
+        crate::controller::validate_hold(self.target_frame_ms, self.margin, self.step_up_after_frames)?;
         if !(0.0..=2.0).contains(&self.load_pixel_exponent) {
             return bad("load_pixel_exponent", self.load_pixel_exponent.to_string(), "an exponent in [0, 2]");
         }

@@ -131,15 +131,7 @@ impl ControllerSettings {
     /// Checks every field; the error names the field, the value and the range.
     pub fn validate(&self) -> Result<(), MonitorError> {
         let bad = |field, got: String, expected| Err(MonitorError::Setting { field, got, expected });
-        if !(self.target_frame_ms.is_finite() && self.target_frame_ms > 0.0) {
-            return bad("target_frame_ms", self.target_frame_ms.to_string(), "a finite time > 0 ms");
-        }
-        if !(0.0..1.0).contains(&self.margin) {
-            return bad("margin", self.margin.to_string(), "a fraction in [0, 1)");
-        }
-        if self.step_up_after_frames == 0 {
-            return bad("step_up_after_frames", "0".into(), "at least 1");
-        }
+        validate_hold(self.target_frame_ms, self.margin, self.step_up_after_frames)?;
         if self.allowed.is_empty() && self.fixed.is_none() {
             return bad("allowed", "[]".into(), "a list of at least one rung (or a fixed rung)");
         }
@@ -168,6 +160,22 @@ impl ControllerSettings {
         joint.start_cost_ms = self.start_cost_ms.clone();
         joint
     }
+}
+
+/// Checks the settings every policy shares (the precision controller's and the joint one's):
+/// the target, the margin and the step-up hysteresis; the error names the field.
+pub(crate) fn validate_hold(target_frame_ms: f64, margin: f64, step_up_after_frames: u64) -> Result<(), MonitorError> {
+    let bad = |field, got: String, expected| Err(MonitorError::Setting { field, got, expected });
+    if !(target_frame_ms.is_finite() && target_frame_ms > 0.0) {
+        return bad("target_frame_ms", target_frame_ms.to_string(), "a finite time > 0 ms");
+    }
+    if !(0.0..1.0).contains(&margin) {
+        return bad("margin", margin.to_string(), "a fraction in [0, 1)");
+    }
+    if step_up_after_frames == 0 {
+        return bad("step_up_after_frames", "0".into(), "at least 1");
+    }
+    Ok(())
 }
 
 /// Why the rung changed at a frame.
