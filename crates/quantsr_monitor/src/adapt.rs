@@ -53,7 +53,9 @@ impl PixelScaling {
     }
 
     fn observe(&mut self, pixels: f64, value: f64) {
-        let estimates: Vec<f64> = self
+        // The mean of what each comparable earlier measurement implies; no allocation, as
+        // this runs every frame.
+        let (sum, n) = self
             .recent
             .iter()
             .filter(|&&(p0, v0)| {
@@ -62,10 +64,9 @@ impl PixelScaling {
                     && value > EXPONENT_MIN_VALUE
             })
             .map(|&(p0, v0)| ((value / v0).ln() / (pixels / p0).ln()).clamp(0.0, 1.0))
-            .collect();
-        if !estimates.is_empty() {
-            let e = estimates.iter().sum::<f64>() / estimates.len() as f64;
-            self.exponent += EXPONENT_ALPHA * (e - self.exponent);
+            .fold((0.0, 0u32), |(sum, n), e| (sum + e, n + 1));
+        if n > 0 {
+            self.exponent += EXPONENT_ALPHA * (sum / f64::from(n) - self.exponent);
         }
         if self.recent.len() == LOAD_WINDOW {
             self.recent.pop_front();
@@ -283,6 +284,8 @@ pub struct JointController {
     /// rendered (learned; starts at 1: the network runs at render resolution, but resolve and
     /// sharpen run at display resolution whatever the render size).
     cost: PixelScaling,
+    /// The (rung, scale index) settings the policy may choose from, fixed by the settings.
+    candidates: Vec<(Rung, usize)>,
     current: Option<(Rung, usize)>,
     last_switch_frame: Option<u64>,
     headroom_streak: u64,
@@ -303,8 +306,10 @@ impl JointController {
         let base_ms = Rung::ALL
             .map(|r| given.iter().find(|(g, _)| *g == r).map_or(r.default_relative_cost() * per_unit, |(_, ms)| *ms));
         let load = PixelScaling::new(settings.load_pixel_exponent);
+        let candidates = Self::candidates(&settings, &base_ms);
         Ok(Self {
             settings,
+            candidates,
             base_ms,
             speed: 1.0,
             load,
@@ -367,9 +372,8 @@ impl JointController {
         self.load.at(s * s, latest.max(mean))
     }
 
-    /// The settings the policy may choose from.
-    fn candidates(&self) -> Vec<(Rung, usize)> {
-        let s = &self.settings;
+    /// The settings `settings`' policy may choose from (`base_ms` breaks ties for Resolution).
+    fn candidates(s: &JointSettings, base_ms: &[f64; RUNGS]) -> Vec<(Rung, usize)> {
         let listed = |r: &Rung| s.allowed.contains(r) && s.table.psnr(*r, 0).is_some();
         let rungs: Vec<Rung> = s.table.psnr.iter().map(|(r, _)| *r).filter(listed).collect();
         let scales = 0..s.table.scales.len();
@@ -380,7 +384,7 @@ impl JointController {
                 let best = s.resolution_rung.filter(listed).or_else(|| {
                     rungs.iter().copied().max_by(|a, b| {
                         let q = |r: &Rung| s.table.psnr(*r, 0).unwrap_or(f64::MIN);
-                        q(a).total_cmp(&q(b)).then(self.base_ms[b.index()].total_cmp(&self.base_ms[a.index()]))
+                        q(a).total_cmp(&q(b)).then(base_ms[b.index()].total_cmp(&base_ms[a.index()]))
                     })
                 });
                 best.map(|r| scales.map(|i| (r, i)).collect()).unwrap_or_default()
@@ -405,7 +409,7 @@ impl JointController {
     /// quality).
     fn best_fitting(&self) -> (Rung, usize) {
         let slack = 1.0 - self.settings.margin;
-        let all = self.candidates();
+        let all = &self.candidates;
         // Equal quality: the larger scale, then the cheaper rung (f16 is given f32's quality).
         let by_quality = |a: &(Rung, usize), b: &(Rung, usize)| {
             let cost = |c: &(Rung, usize)| self.predicted_cost(c.0, c.1);
@@ -430,7 +434,7 @@ impl JointController {
         let overrun = std::mem::take(&mut self.overrun);
         let (chosen, reason) = match self.current {
             None => (best, Some(SwitchReason::Start)),
-            Some(cur) if !self.candidates().contains(&cur) => (best, Some(SwitchReason::Unavailable)),
+            Some(cur) if !self.candidates.contains(&cur) => (best, Some(SwitchReason::Unavailable)),
             // Leave the current setting at once when it left the keep band or a frame on it
             // overran: only for one that is cheaper by the prediction.
             Some(cur)

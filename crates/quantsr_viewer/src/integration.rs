@@ -403,10 +403,11 @@ fn apply_control(upscaler: &mut Upscaler, method: Method, control: &Control) -> 
     let fixed = wanted.map(|r| if missing(r) { Rung::Taau } else { r });
     // Only the neural method has rungs to trade against resolution.
     let adapt = if method == Method::Neural { control.adapt } else { Adapt::Precision };
-    let current = upscaler.controller().context("the temporal upscalers run a controller")?.settings().clone();
+    let current = upscaler.controller().context("the temporal upscalers run a controller")?.settings();
     if current.adapt != adapt {
-        // A new controller with the other policy, keeping the rung timings taken at start-up.
-        let settings = ControllerSettings { adapt, ..current };
+        // A new controller with the other policy, keeping the rung timings taken at start-up
+        // (the settings are cloned only here, not every frame).
+        let settings = ControllerSettings { adapt, ..current.clone() };
         upscaler.enable_controller(settings).context("switching the controller's policy")?;
     }
     let controller = upscaler.controller_mut().context("the temporal upscalers run a controller")?;
