@@ -1,8 +1,8 @@
 //! `quantsr eval --live`: frames rendered in-process at the render size the controller picks,
 //! scored against ground truth, one run per precision/resolution policy (`--adapt`).
 //!
-//! The ground truth is at display resolution and does not depend on the render size, so it is
-//! rendered once, with the first policy's frames, and reused for the others.
+//! The ground truth is at display resolution and does not depend on the render size, so the
+//! policies run frame by frame in lockstep and each frame's ground truth is rendered once.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -51,6 +51,14 @@ pub struct LiveArgs {
 
 fn parse_adapt(s: &str) -> Result<Adapt, String> {
     s.parse().map_err(|e: quantsr_monitor::MonitorError| e.to_string())
+}
+
+/// One policy's run in progress.
+struct PolicyRun {
+    adapt: Adapt,
+    runner: SequenceRunner,
+    scorer: SequenceScorer,
+    telemetry: Vec<TelemetryRecord>,
 }
 
 /// One policy's run.
@@ -118,35 +126,43 @@ pub fn run(live: &LiveArgs, control: &ControlArgs, weights: &WeightsArg, outputs
     };
     let model = weights.model()?;
     let target_ms = 1000.0 / control.target_fps();
-    let mut ground_truth: Vec<Image> = Vec::new();
-    let mut results = Vec::new();
+    // The policies run in lockstep: each frame's ground truth is rendered once, scored against
+    // every policy's output and dropped (a stored run would hold gigabytes at 1080p), and the
+    // policies meet the device in the same state, as `quantsr bench` interleaves rungs.
+    let mut runs = Vec::with_capacity(live.adapt.len());
     for &adapt in &live.adapt {
         let mut runner = SequenceRunner::for_header(&ctx, &header, Method::Neural(None), model.clone())?;
         control.apply_with(&mut runner, Method::Neural(None), u64::from(live.frames), adapt)?;
-        let mut scorer = SequenceScorer::default();
-        let mut telemetry: Vec<TelemetryRecord> = Vec::new();
-        let bar = progress_bar(u64::from(live.frames), adapt.name());
-        for i in 0..live.frames {
-            let rs = runner.next_render_size().unwrap_or(max);
+        runs.push(PolicyRun { adapt, runner, scorer: SequenceScorer::default(), telemetry: Vec::new() });
+    }
+    let bar = progress_bar(u64::from(live.frames), "live");
+    for i in 0..live.frames {
+        let mut ground_truth: Option<Image> = None;
+        for run in &mut runs {
+            let adapt = run.adapt;
+            let rs = run.runner.next_render_size().unwrap_or(max);
             if rs[0] == 0 || rs[1] == 0 || rs[0] > max[0] || rs[1] > max[1] {
                 bail!("{adapt}: frame {i}: the controller asked for {rs:?}, outside 1x1..{max:?}");
             }
             let (request, meta) = timeline.frame(i, rs);
-            let first = ground_truth.len() <= i as usize;
             let reset = meta.reset;
-            let mut frame = render_frame(&ctx, &renderer, &scene, i as usize, &request, meta, first)?;
+            let mut frame = render_frame(&ctx, &renderer, &scene, i as usize, &request, meta, ground_truth.is_none())?;
             if let Some(gt) = frame.gt.take() {
-                ground_truth.push(gt);
+                ground_truth = Some(gt);
             }
-            let out = runner.run_frame(&frame).with_context(|| format!("{adapt}: frame {i}"))?;
+            let out = run.runner.run_frame(&frame).with_context(|| format!("{adapt}: frame {i}"))?;
             if out.data().iter().any(|v| !v.is_finite()) {
                 bail!("{adapt}: frame {i}: the output is not finite");
             }
-            scorer.push(&ground_truth[i as usize], &out, reset)?;
-            telemetry.extend(runner.drain_telemetry());
-            bar.inc(1);
+            let gt = ground_truth.as_ref().context("ground truth was rendered with the first policy's frame")?;
+            run.scorer.push(gt, &out, reset)?;
+            run.telemetry.extend(run.runner.drain_telemetry());
         }
-        bar.finish_and_clear();
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let mut results = Vec::with_capacity(runs.len());
+    for PolicyRun { adapt, mut runner, scorer, mut telemetry } in runs {
         telemetry.extend(runner.finish_telemetry()?);
         if telemetry.len() != live.frames as usize {
             bail!("{adapt}: {} telemetry records for {} frames", telemetry.len(), live.frames);
