@@ -183,22 +183,12 @@ impl SequenceRunner {
     /// Creates the method's upscaler for the sequence `reader` opened, with the built-in
     /// networks.
     pub fn new(ctx: &GpuContext, reader: &SequenceReader, method: Method) -> Result<Self, RunError> {
-        Self::with_model(ctx, reader, method, ModelFile::embedded())
-    }
-
-    /// As [`SequenceRunner::new`] with the networks of `model` (a weight file the user trained),
-    /// used only by the neural method.
-    pub fn with_model(
-        ctx: &GpuContext,
-        reader: &SequenceReader,
-        method: Method,
-        model: std::sync::Arc<ModelFile>,
-    ) -> Result<Self, RunError> {
-        Self::for_header(ctx, &reader.manifest().header, method, model)
+        Self::for_header(ctx, &reader.manifest().header, method, ModelFile::embedded())
     }
 
     /// A runner for frames of the sizes and conventions `header` describes, wherever they come
-    /// from (a sequence on disk, or frames rendered live).
+    /// from (a sequence on disk, or frames rendered live), whose neural method runs `model`
+    /// (the built-in networks, or a weight file the user trained).
     pub fn for_header(
         ctx: &GpuContext,
         header: &SequenceHeader,

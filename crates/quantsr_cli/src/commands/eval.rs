@@ -130,7 +130,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let mut results = Vec::new();
     let mut last_frames = Vec::new();
     for method in methods {
-        let mut runner = SequenceRunner::with_model(&ctx, &reader, method, model.clone())?;
+        let mut runner = SequenceRunner::for_header(&ctx, &reader.manifest().header, method, model.clone())?;
         if let Some(s) = args.sharpness {
             runner = runner.with_sharpness(s);
         }

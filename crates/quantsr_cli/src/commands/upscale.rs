@@ -98,7 +98,7 @@ pub fn run(args: &UpscaleArgs) -> anyhow::Result<()> {
         Some(p) => args.method.with_precision(p.fixed()),
         None => args.method,
     };
-    let mut runner = SequenceRunner::with_model(&ctx, &reader, method, model)?;
+    let mut runner = SequenceRunner::for_header(&ctx, &reader.manifest().header, method, model)?;
     if let Some(s) = args.sharpness {
         runner = runner.with_sharpness(s);
     }
