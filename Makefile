@@ -54,6 +54,6 @@ parity:
 	training/.venv/bin/python -m training parity training/fixtures/rust_parity.safetensors
 
 ## make lint: formatting and clippy, as required before every commit
-lint:
+lint: toolchain
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
