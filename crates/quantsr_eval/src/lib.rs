@@ -8,5 +8,6 @@ pub mod scorer;
 pub mod spatial;
 pub mod spatial_cpu;
 
-pub use runner::{DEFAULT_SHARPNESS, Method, NEURAL_SHARPNESS, RunError, SequenceRunner};
+pub use quantsr_upscaler::{NEURAL_SHARPNESS, TAAU_SHARPNESS};
+pub use runner::{Method, RunError, SequenceRunner};
 pub use scorer::SequenceScorer;

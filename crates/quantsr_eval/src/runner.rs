@@ -5,20 +5,11 @@
 use quantsr_gpu::{GpuContext, create_texture, read_texture, wgpu};
 use quantsr_sequence::{Frame, Image, SequenceHeader, SequenceReader};
 use quantsr_upscaler::{
-    Adapt, Autotune, DispatchInputs, Exposure, FrameReport, LoadProfile, ModelFile, Rung, SyntheticLoad,
-    TelemetryRecord, TimingSource, Upscaler, UpscalerDescriptor, UpscalerFlags,
+    Adapt, Autotune, DispatchInputs, Exposure, FrameReport, LoadProfile, ModelFile, NEURAL_SHARPNESS, Rung,
+    SyntheticLoad, TAAU_SHARPNESS, TelemetryRecord, TimingSource, Upscaler, UpscalerDescriptor, UpscalerFlags,
 };
 
 use crate::spatial::{SpatialFilter, SpatialUpscaler};
-
-/// Sharpening of the `taau` method unless told otherwise: measured on the built-in scenes, 0.5
-/// recovers the softness of reprojected history best (PSNR and SSIM) at 1.5×–2×.
-pub const DEFAULT_SHARPNESS: f32 = 0.5;
-
-/// Sharpening of the neural method unless told otherwise: none. The network was trained on
-/// the unsharpened output and its kernel is already sharp; on the held-out sequences 0 beat
-/// 0.5 by 0.05–0.5 dB PSNR and 0.3–1 dB temporal PSNR.
-pub const NEURAL_SHARPNESS: f32 = 0.0;
 
 /// An upscaling method `quantsr upscale --method` can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,7 +58,7 @@ impl Method {
 
     /// The sharpening this method uses unless told otherwise.
     pub fn default_sharpness(self) -> f32 {
-        if matches!(self, Method::Neural(_)) { NEURAL_SHARPNESS } else { DEFAULT_SHARPNESS }
+        if matches!(self, Method::Neural(_)) { NEURAL_SHARPNESS } else { TAAU_SHARPNESS }
     }
 
     /// This method at another precision (`None`: the best rung); non-neural methods are
@@ -227,7 +218,7 @@ impl SequenceRunner {
                 }
                 // The best rung unsharpened, but TAAU at its own best when the controller
                 // falls back to it.
-                upscaler.set_taau_sharpness(Some(DEFAULT_SHARPNESS));
+                upscaler.set_taau_sharpness(Some(TAAU_SHARPNESS));
                 Engine::Temporal(Box::new(upscaler))
             }
         };

@@ -9,6 +9,13 @@ use safetensors::SafeTensorError;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ModelError {
+    /// A rung name that is none of `f32`, `f16`, `int8`, `lite-int8`, `taau`.
+    #[error("unknown rung {got:?}: expected one of f32, f16, int8, lite-int8, taau")]
+    UnknownRung {
+        /// The name that was given.
+        got: String,
+    },
+
     /// The file could not be read from disk.
     #[error("{file}: cannot read the file: {source}")]
     Io {

@@ -8,21 +8,30 @@
 //! | [`weights`] | the network description (training/NETWORK.md) and the weight file loader |
 //! | [`network`] | the parameter network's forward pass per rung (`f32`, `f16`, `int8`) and its output activations |
 //! | [`precision`] | [`NetworkPrecision`], the arithmetic of a neural rung |
+//! | [`rung`] | [`Rung`], the ladder the controller climbs, and [`Precision`], auto or one rung |
+//! | [`frame`] | [`FrameConstants`], the per-frame constants, cleaned up once for GPU and CPU |
+//! | [`DebugView`] | the output pass's debug visualisations (GPU and CPU) |
 //! | [`fixture`] | the model fixture training writes (torch's outputs on fixed inputs), for CPU and GPU parity tests |
 //! | [`error`]   | [`ModelError`], what can be wrong with a weight file or fixture |
 
 pub mod cpu;
+mod debug_view;
 pub mod error;
 pub mod fixture;
+pub mod frame;
 pub mod network;
 pub mod precision;
+pub mod rung;
 mod tensor_file;
 pub mod weights;
 
+pub use debug_view::DebugView;
 pub use error::ModelError;
 pub use fixture::ModelFixture;
+pub use frame::{FrameConstants, FrameInputs};
 pub use network::{Tensor, activate, forward_f16, forward_f32, forward_int8, layers_f16, layers_f32};
 pub use precision::NetworkPrecision;
+pub use rung::{Precision, Rung};
 pub use weights::{
     INPUT_CHANNELS, LAYER_NAMES, Layer, LayerSpec, ModelFile, Network, NetworkKind, OUTPUT_CHANNELS, layer_specs,
 };

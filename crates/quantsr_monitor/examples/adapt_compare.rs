@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use quantsr_monitor::sim::simulate_joint;
-use quantsr_monitor::{Adapt, JointSettings, LoadProfile, QualityTable, Rung};
+use quantsr_monitor::{Adapt, JointSettings, LoadProfile, QualityTable, Rung, fixed_share};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -56,6 +56,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut settings = JointSettings::new(adapt, target_ms, table.clone());
         settings.allowed.retain(|r| costs.contains_key(r));
         settings.start_cost_ms = costs.iter().map(|(r, (f, n))| (*r, f + n)).collect();
+        // What the upscaler measures at start-up: each rung at full size and at the smallest scale.
+        let smallest = table.scales.iter().copied().fold(1.0, f64::min).powi(2);
+        settings.start_fixed_share = costs
+            .iter()
+            .filter_map(|(r, (f, n))| Some((*r, fixed_share(f + n, f + n * smallest, smallest)?)))
+            .collect();
         let run = simulate_joint(&settings, frames, |f, px| load.ms_at_pixels(f, frames, px), cost, 2, 0.03)?;
         let warm: Vec<_> = run.iter().skip(60).collect();
         let foreseeable: Vec<_> = warm.iter().filter(|f| !f.unforeseeable).collect();

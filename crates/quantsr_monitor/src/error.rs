@@ -8,13 +8,6 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum MonitorError {
-    /// A rung name that is none of `f32`, `f16`, `int8`, `lite-int8`, `taau`.
-    #[error("unknown rung {got:?}: expected one of f32, f16, int8, lite-int8, taau")]
-    UnknownRung {
-        /// The name that was given.
-        got: String,
-    },
-
     /// A controller setting is out of its range.
     #[error("controller setting {field} = {got} is not {expected}")]
     Setting {

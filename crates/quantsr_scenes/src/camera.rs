@@ -1,4 +1,4 @@
-//! Camera paths: keyframes interpolated with Catmull-Rom, cuts, the JSON format of ARCHITECTURE §7,
+//! Camera paths: keyframes interpolated with Catmull-Rom, cuts, the JSON format of ARCHITECTURE.md §6,
 //! and the reverse-Z projection the renderer uses.
 
 use glam::{Mat4, Vec3};

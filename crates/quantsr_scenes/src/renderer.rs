@@ -310,7 +310,7 @@ impl SceneRenderer {
         let order = draw_order(scene, frame.camera.position, frame.time);
 
         // Render resolution, jittered.
-        let jitter_clip = quantsr_upscaler::projection_jitter(frame.jitter, rs);
+        let jitter_clip = quantsr_core::projection_jitter(frame.jitter, rs);
         queue.write_buffer(
             &self.views,
             0,
@@ -354,10 +354,10 @@ impl SceneRenderer {
             let ds = self.display_size;
             let sample_view = self.gt.sample.create_view(&Default::default());
             let gt_depth = self.gt.depth_buffer.create_view(&Default::default());
-            let bias = quantsr_upscaler::mip_bias(ds[0], ds[0]);
+            let bias = quantsr_core::mip_bias(ds[0], ds[0]);
             for k in 0..self.spp {
-                let j = quantsr_upscaler::jitter_offset(k, self.spp);
-                let jc = quantsr_upscaler::projection_jitter(j, ds);
+                let j = quantsr_core::jitter_offset(k, self.spp);
+                let jc = quantsr_core::projection_jitter(j, ds);
                 let slot = 1 + k as usize;
                 queue.write_buffer(
                     &self.views,

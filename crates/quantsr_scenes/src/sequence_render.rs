@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use glam::Vec3;
+use quantsr_core::{jitter_offset, jitter_phase_count, mip_bias, render_size};
 use quantsr_gpu::{GpuContext, read_texture_rect, wgpu};
 use quantsr_sequence::{DepthInfo, Frame, FrameMeta, Image, SequenceHeader, SequenceWriter, WriteOptions};
-use quantsr_upscaler::{jitter_offset, jitter_phase_count, mip_bias, render_size};
 
 use crate::{CameraPath, CameraPose, FrameRequest, Scene, SceneError, SceneRenderer};
 

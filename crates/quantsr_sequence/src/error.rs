@@ -182,3 +182,9 @@ impl SequenceError {
         Self::Io { path: path.into(), action, source }
     }
 }
+
+impl From<quantsr_core::PlaceError> for SequenceError {
+    fn from(e: quantsr_core::PlaceError) -> Self {
+        Self::io(e.to, "cannot rename into place", e.source)
+    }
+}

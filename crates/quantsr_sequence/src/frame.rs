@@ -95,11 +95,7 @@ pub(crate) fn is_frame_file_name(name: &str) -> bool {
     if is_final(name) {
         return true;
     }
-    // A temporary name is ".{final name}.{pid}.tmp" (see `crate::image::temp_path`).
-    name.strip_prefix('.')
-        .and_then(|n| n.strip_suffix(".tmp"))
-        .and_then(|n| n.rsplit_once('.'))
-        .is_some_and(|(inner, pid)| pid.bytes().all(|b| b.is_ascii_digit()) && is_final(inner))
+    quantsr_core::is_temp_name(name).is_some_and(is_final)
 }
 
 #[cfg(test)]

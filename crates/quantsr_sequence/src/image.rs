@@ -1,9 +1,11 @@
 //! The one in-memory image type of the crate, EXR decoding/encoding with the `exr` crate, and
 //! the 8-bit sRGB PNG output people look at.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use exr::prelude::{self as x, ReadChannels, ReadLayers, WritableImage};
+
+use quantsr_core::write_atomically;
 
 use crate::SequenceError;
 
@@ -327,24 +329,4 @@ fn decode_error(path: &Path, error: x::Error) -> SequenceError {
         },
         other => SequenceError::Exr { path: path.to_owned(), reason: other.to_string() },
     }
-}
-
-/// The temporary name a file is written under before it is renamed into place: hidden, in the
-/// same folder (so the rename never crosses file systems), and unique to this process.
-pub(crate) fn temp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
-}
-
-/// Runs `write` on a temporary path beside `path`, then renames the result into place, so a
-/// reader (or a crash) never sees a half-written file under the real name.
-pub(crate) fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let tmp = temp_path(path);
-    let result = write(&tmp)
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| SequenceError::io(path, "cannot rename into place", e)));
-    if result.is_err() {
-        // Best effort: the error that matters is the one being returned.
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::frame::is_frame_file_name;
-use crate::image::{write_atomically, write_exr};
+use quantsr_core::write_atomically;
+
+use crate::image::write_exr;
 use crate::{
     FRAMES_DIR, Frame, FrameFile, FrameMeta, Image, MANIFEST_FILE, Manifest, SamplePrecision, SequenceError,
     SequenceHeader,

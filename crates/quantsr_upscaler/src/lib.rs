@@ -8,7 +8,6 @@
 
 mod error;
 mod frame_monitor;
-pub mod jitter;
 mod network;
 mod passes;
 mod quality_table;
@@ -17,15 +16,16 @@ mod upscaler;
 
 pub use error::UpscalerError;
 pub use frame_monitor::{FrameReport, TimingSource};
-pub use jitter::{QualityMode, jitter_offset, jitter_phase_count, mip_bias, projection_jitter, render_size};
 pub use network::{Autotune, KernelVariant, Math, NetworkProbe, ProbeOutput, kernel_sources};
 pub use passes::OUTPUT_FORMATS;
 pub use quality_table::builtin_quality_table;
-pub use quantsr_model::ModelFile;
+pub use quantsr_core::{QualityMode, jitter_offset, jitter_phase_count, mip_bias, projection_jitter, render_size};
+pub use quantsr_model::{DebugView, ModelFile};
 pub use quantsr_monitor::{
     Adapt, Controller, ControllerSettings, FrameTimings, JointController, LoadProfile, Precision, QualityTable, Rung,
     SwitchReason, SyntheticLoad, TelemetryLog, TelemetryRecord,
 };
 pub use upscaler::{
-    CameraInfo, DebugView, DispatchInputs, Exposure, FrameInfo, PASS_NAMES, Upscaler, UpscalerDescriptor, UpscalerFlags,
+    CameraInfo, DispatchInputs, Exposure, FrameInfo, NEURAL_SHARPNESS, PASS_NAMES, TAAU_SHARPNESS, Upscaler,
+    UpscalerDescriptor, UpscalerFlags,
 };

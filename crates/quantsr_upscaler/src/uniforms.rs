@@ -22,6 +22,30 @@ pub(crate) struct FrameUniforms {
     pub pad: u32,
 }
 
+impl FrameUniforms {
+    /// The block for `frame`; with `use_exposure_texture` the kernels read the exposure from
+    /// its texture instead of `frame.exposure`.
+    pub fn new(frame: &quantsr_model::FrameConstants, use_exposure_texture: bool, hdr: bool) -> Self {
+        Self {
+            render_size: frame.render_size,
+            display_size: frame.display_size,
+            prev_render_size: frame.prev_render_size,
+            frame_index: frame.frame_index,
+            reset: u32::from(frame.reset),
+            jitter: frame.jitter,
+            motion_scale: frame.motion_scale,
+            exposure: frame.exposure,
+            use_exposure_texture: u32::from(use_exposure_texture),
+            sharpness: frame.sharpness,
+            debug_view: frame.debug_view,
+            depth_inverted: u32::from(frame.depth_inverted),
+            has_reactive: u32::from(frame.has_reactive),
+            hdr: u32::from(hdr),
+            pad: 0,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

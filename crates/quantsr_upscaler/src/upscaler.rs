@@ -4,10 +4,10 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use quantsr_gpu::{GpuContext, create_texture, wgpu, workgroups_2d};
-use quantsr_model::ModelFile;
+use quantsr_model::{DebugView, FrameConstants, FrameInputs, ModelFile};
 use quantsr_monitor::{
-    Adapt, Controller, ControllerSettings, Decision, FrameTimings, JointController, Precision as RungChoice, Rung,
-    SwitchReason, TelemetryRecord, TimestampRing,
+    Adapt, Controller, ControllerSettings, Decision, FrameTimings, JointController, JointSettings,
+    Precision as RungChoice, Rung, SwitchReason, TelemetryRecord, TimestampRing, fixed_share,
 };
 
 use crate::frame_monitor::{FrameMonitor, FrameReport, TimingSource};
@@ -100,32 +100,6 @@ pub enum Exposure<'a> {
     Texture(&'a wgpu::TextureView),
 }
 
-/// Visualisations that replace the output for debugging (ARCHITECTURE §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DebugView {
-    /// The upscaled image.
-    #[default]
-    None,
-    /// Dilated motion vectors.
-    Motion,
-    /// Disocclusion detected by prepare.
-    Disocclusion,
-    /// How much history was rejected (1 − trust).
-    HistoryRejection,
-    /// Width of the reconstruction kernel.
-    Kernel,
-    /// Accumulated history length.
-    HistoryLength,
-    /// Reactive mask.
-    Reactive,
-}
-
-impl DebugView {
-    fn code(self) -> u32 {
-        self as u32
-    }
-}
-
 /// Camera parameters, when the renderer knows them (optional: quantsr works without).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CameraInfo {
@@ -136,6 +110,15 @@ pub struct CameraInfo {
     /// Vertical field of view in radians.
     pub fov_y: f32,
 }
+
+/// Sharpening of the `taau` rung unless told otherwise: measured on the built-in scenes, 0.5
+/// recovers the softness of reprojected history best (PSNR and SSIM) at 1.5×–2×.
+pub const TAAU_SHARPNESS: f32 = 0.5;
+
+/// Sharpening of the neural rungs unless told otherwise: none. The network was trained on
+/// the unsharpened output and its kernel is already sharp; on the held-out sequences 0 beat
+/// 0.5 by 0.05–0.5 dB PSNR and 0.3–1 dB temporal PSNR.
+pub const NEURAL_SHARPNESS: f32 = 0.0;
 
 /// Everything one frame needs, FSR 3.1-style. Textures hold the frame in their top-left
 /// `render_size` pixels; they may be larger (dynamic resolution).
@@ -469,15 +452,22 @@ impl Upscaler {
         // ever being probed. Only the ratios are used — a rung never measured in the frame loop
         // is predicted from a measured one — since a lone placeholder frame is not timed the
         // way the frame loop is.
-        if self.frame_index == 0 {
-            let timed = self.time_rungs(&settings.allowed)?;
+        let first_frame = self.frame_index == 0;
+        if first_frame {
+            let timed = self.time_rungs(&settings.allowed, self.desc.max_render_size)?;
             settings.prior_relative_cost = timed.into_iter().filter(|(_, ms)| ms.is_finite() && *ms > 0.0).collect();
             // The same times, absolute, pick the first rung: the best one that fits.
             settings.start_cost_ms = settings.prior_relative_cost.clone();
         }
         let joint = match settings.adapt {
             Adapt::Precision => None,
-            _ => Some(JointController::new(settings.joint(&crate::builtin_quality_table()))?),
+            _ => {
+                let mut joint = settings.joint(&crate::builtin_quality_table());
+                if first_frame {
+                    joint.start_fixed_share = self.time_fixed_shares(&joint)?;
+                }
+                Some(JointController::new(joint)?)
+            }
         };
         let controller = Controller::new(settings)?;
         let source = self.timing_override.unwrap_or_else(|| self.default_timing_source());
@@ -612,20 +602,45 @@ impl Upscaler {
 
     /// Times each of `rungs` on placeholder frames at the largest render size (the best of
     /// two rounds of two submits each, wall clock), in milliseconds. Blocks; for start-up only.
-    fn time_rungs(&mut self, rungs: &[Rung]) -> Result<Vec<(Rung, f64)>, UpscalerError> {
+    fn time_rungs(&mut self, rungs: &[Rung], size: [u32; 2]) -> Result<Vec<(Rung, f64)>, UpscalerError> {
         // Two rounds over all rungs: on CPU devices the first second of a process can run 40 %
         // slow, and a single round made int8, timed first, look 1.8× lite-int8's cost instead
         // of 1.4×, so it was never probed.
-        let mut timed = self.placeholder_frames(self.desc.max_render_size, rungs, 2)?;
-        let again = self.placeholder_frames(self.desc.max_render_size, rungs, 2)?;
+        let mut timed = self.placeholder_frames(size, rungs, 2)?;
+        let again = self.placeholder_frames(size, rungs, 2)?;
         for ((_, ms), (_, ms_again)) in timed.iter_mut().zip(again) {
             *ms = ms.min(ms_again);
         }
         log::info!(
-            "rung costs at start-up: {}",
+            "rung costs at start-up, {}x{} render: {}",
+            size[0],
+            size[1],
             timed.iter().map(|(r, ms)| format!("{r} {ms:.1} ms")).collect::<Vec<_>>().join(", ")
         );
         Ok(timed)
+    }
+
+    /// The share of each rung's cost that does not shrink with the render size, from its
+    /// start-up cost at full size and a timing at the table's smallest scale: on lavapipe `taau`'s cost is
+    /// nearly all display-resolution passes while a network's shrinks with the pixels, and
+    /// one shared belief made the joint policy keep `taau` where a network at a lower
+    /// resolution fitted.
+    fn time_fixed_shares(&mut self, joint: &JointSettings) -> Result<Vec<(Rung, f64)>, UpscalerError> {
+        let max = self.desc.max_render_size;
+        let smallest = joint.table.scales.iter().copied().fold(1.0, f64::min);
+        let size = scaled_render_size(max, smallest);
+        let pixels = f64::from(size[0]) * f64::from(size[1]) / (f64::from(max[0]) * f64::from(max[1]));
+        let rungs: Vec<Rung> = joint.start_cost_ms.iter().map(|(r, _)| *r).collect();
+        if rungs.is_empty() || pixels >= 1.0 {
+            return Ok(Vec::new());
+        }
+        let small = self.time_rungs(&rungs, size)?;
+        Ok(joint
+            .start_cost_ms
+            .iter()
+            .zip(small)
+            .filter_map(|(&(rung, full_ms), (_, small_ms))| Some((rung, fixed_share(full_ms, small_ms, pixels)?)))
+            .collect())
     }
 
     /// Dispatches `repeats` frames of each rung on placeholder inputs of `size`, waiting for
@@ -665,7 +680,7 @@ impl Upscaler {
             render_size: size,
             reset: true,
             frame_time_delta_ms: 0.0,
-            sharpness: Some(0.5),
+            sharpness: Some(TAAU_SHARPNESS),
             camera: None,
             debug_view: DebugView::None,
         };
@@ -811,11 +826,10 @@ impl Upscaler {
         inputs: &DispatchInputs<'_>,
     ) -> Result<FrameInfo, UpscalerError> {
         self.validate(inputs)?;
-        let reset = inputs.reset || self.frame_index == 0;
         let (exposure, use_exposure_texture) = match inputs.exposure {
-            None => (1.0, 0),
-            Some(Exposure::Value(v)) => (if v.is_finite() && v > 0.0 { v } else { 1.0 }, 0),
-            Some(Exposure::Texture(_)) => (1.0, 1),
+            Some(Exposure::Value(v)) => (Some(v), false),
+            Some(Exposure::Texture(_)) => (None, true),
+            None => (None, false),
         };
         // The previous dispatch's encoder has been submitted by now (see above): its timings
         // can be mapped, and whatever finished meanwhile harvested, without waiting.
@@ -831,7 +845,7 @@ impl Upscaler {
                 Some(joint) if !fixed => {
                     let d = joint.next(self.frame_index);
                     // The scale applies from the next frame: this one is already rendered.
-                    next_render_size = [0, 1].map(|i| ((f64::from(max[i]) * d.scale).round() as u32).clamp(1, max[i]));
+                    next_render_size = scaled_render_size(max, d.scale);
                     let budget_ms = m.controller.settings().target_frame_ms - d.load_ms;
                     m.controller.follow(
                         self.frame_index,
@@ -854,23 +868,22 @@ impl Upscaler {
             Some(s) if self.rung == Rung::Taau => Some(s),
             _ => inputs.sharpness,
         };
-        let uniforms = FrameUniforms {
+        let frame = FrameConstants::from_inputs(&FrameInputs {
             render_size: inputs.render_size,
             display_size: self.desc.display_size,
             prev_render_size: self.prev_render_size,
-            frame_index: self.frame_index as u32,
-            reset: u32::from(reset),
+            frame_index: self.frame_index,
+            reset: inputs.reset,
             jitter: inputs.jitter,
-            motion_scale: inputs.motion_vector_scale,
+            motion_vector_scale: inputs.motion_vector_scale,
             exposure,
-            use_exposure_texture,
-            sharpness: sharpness.filter(|s| s.is_finite()).unwrap_or(0.0).clamp(0.0, 1.0),
-            debug_view: inputs.debug_view.code(),
-            depth_inverted: u32::from(self.desc.flags.depth_inverted),
-            has_reactive: u32::from(inputs.reactive.is_some()),
-            hdr: u32::from(self.desc.flags.hdr),
-            pad: 0,
-        };
+            sharpness,
+            debug_view: inputs.debug_view,
+            depth_inverted: self.desc.flags.depth_inverted,
+            has_reactive: inputs.reactive.is_some(),
+        });
+        let reset = frame.reset;
+        let uniforms = FrameUniforms::new(&frame, use_exposure_texture, self.desc.flags.hdr);
         self.ctx.queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
 
         let parity = (self.frame_index % 2) as usize;
@@ -1096,4 +1109,9 @@ fn build_networks(
         .collect::<Result<Vec<_>, _>>();
     cache.save();
     Ok((tensors, networks?, unavailable))
+}
+
+/// The render size at `scale` (per axis) of `max`, at least one pixel.
+fn scaled_render_size(max: [u32; 2], scale: f64) -> [u32; 2] {
+    [0, 1].map(|i| ((f64::from(max[i]) * scale).round() as u32).clamp(1, max[i]))
 }

@@ -338,11 +338,6 @@ fn gpu_upscaler(ctx: &GpuContext, output_format: wgpu::TextureFormat) -> Upscale
     Upscaler::new(ctx, desc).unwrap()
 }
 
-/// The CPU reference's view with the same code (both enums list the views in code order).
-fn cpu_view(view: DebugView) -> cpu::DebugView {
-    cpu::DebugView::ALL[view as usize]
-}
-
 const DEBUG_VIEWS: [DebugView; 6] = [
     DebugView::Motion,
     DebugView::Disocclusion,
@@ -444,9 +439,9 @@ fn compare_every_frame(output_format: wgpu::TextureFormat) {
             render_size: f.render_size,
             reset: f.reset,
             sharpness: f.sharpness,
-            debug_view: cpu::DebugView::None,
+            debug_view: DebugView::None,
         });
-        let cpu_dbg = reference.output(cpu_view(debug));
+        let cpu_dbg = reference.output(debug);
 
         assert!(gpu.iter().all(|v| v.is_finite()), "frame {i}: the GPU output has non-finite values");
         let image = compare(&gpu, &cpu_out, tonemapped(e));
@@ -629,7 +624,7 @@ fn neural_rungs_match_the_cpu_reference_frame_by_frame() {
                 render_size: f.render_size,
                 reset,
                 sharpness: f.sharpness,
-                debug_view: cpu::DebugView::None,
+                debug_view: DebugView::None,
             });
             assert!(out.iter().all(|v| v.is_finite()), "{schedule:?} frame {i}: non-finite GPU output");
             let diff = compare(&out, &cpu_out, tonemapped(exposure.unwrap_or(1.0)));

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use quantsr::gpu::{GpuContext, GpuOptions, create_texture, wgpu};
+use quantsr::monitor::SyntheticLoad;
 use quantsr::scenes::{BUILTIN_SCENES, Scene, builtin_scene_seeded, load_gltf};
 use quantsr::{DebugView, FrameReport, QualityMode};
-use quantsr_monitor::SyntheticLoad;
 use winit::application::ApplicationHandler;
 use winit::dpi::PhysicalSize;
 use winit::event::{DeviceEvent, DeviceId, ElementState, MouseButton, WindowEvent};
@@ -339,7 +339,7 @@ impl Viewer {
             ratio,
             dynamic_resolution: args.dynamic_resolution,
             adapt: args.adapt,
-            sharpness: 0.3,
+            sharpness: if args.method == Method::Taau { quantsr::TAAU_SHARPNESS } else { quantsr::NEURAL_SHARPNESS },
             load: args.load.clone(),
             debug_view: DebugView::None,
             compare: args.compare.filter(|&m| m != args.method),

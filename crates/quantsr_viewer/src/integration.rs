@@ -276,6 +276,11 @@ impl Integration {
                 let format = desc.output_format;
                 let mut upscaler =
                     Upscaler::new(&self.ctx, desc).with_context(|| format!("creating the {method} upscaler"))?;
+                // The panel's sharpness is the network's; when the controller falls back to
+                // taau, taau keeps its own best.
+                if method == Method::Neural {
+                    upscaler.set_taau_sharpness(Some(quantsr::TAAU_SHARPNESS));
+                }
                 // 2. Its precision controller (the target follows the panel every frame).
                 let settings = upscaler.controller_settings(60.0);
                 upscaler.enable_controller(settings).context("starting the precision controller")?;

@@ -61,7 +61,7 @@ pub struct Args {
     /// Synthetic GPU load per frame, as `quantsr upscale --load`: steady:MS, ramp:A-B (repeats
     /// every 600 frames), spikes[:BASE-PEAK] or trace:FILE.
     #[arg(long, value_parser = parse_load)]
-    pub load: Option<quantsr_monitor::LoadProfile>,
+    pub load: Option<quantsr::monitor::LoadProfile>,
     /// Change the render size every frame to hold the target frame rate.
     #[arg(long)]
     pub dynamic_resolution: bool,
@@ -107,12 +107,12 @@ pub struct Args {
     pub hide_ui: bool,
 }
 
-fn parse_load(spec: &str) -> Result<quantsr_monitor::LoadProfile, String> {
-    quantsr_monitor::LoadProfile::parse(spec).map_err(|e| e.to_string())
+fn parse_load(spec: &str) -> Result<quantsr::monitor::LoadProfile, String> {
+    quantsr::monitor::LoadProfile::parse(spec).map_err(|e| e.to_string())
 }
 
 fn parse_adapt(s: &str) -> Result<quantsr::Adapt, String> {
-    s.parse().map_err(|e: quantsr_monitor::MonitorError| e.to_string())
+    s.parse().map_err(|e: quantsr::monitor::MonitorError| e.to_string())
 }
 
 fn parse_point(s: &str) -> Result<[f32; 2], String> {

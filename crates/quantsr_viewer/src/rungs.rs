@@ -1,11 +1,11 @@
 //! Which rungs of the precision ladder (ARCHITECTURE §4) this build and device can run, and what a
 //! frame falls back to when the one asked for cannot.
 //!
-//! The list itself is `quantsr_monitor::Rung` (so the UI lists new rungs as they are added).
+//! The list itself is `quantsr::monitor::Rung` (so the UI lists new rungs as they are added).
 //! The neural rungs run the model built into quantsr; f16 needs `SHADER_F16`. The upscaler
 //! reports the same (`Upscaler::available_rungs`); this answers before one is created.
 
-pub use quantsr_monitor::Rung;
+pub use quantsr::monitor::Rung;
 
 /// Whether `rung` can run here, and if not, why (shown in the UI and the log).
 ///

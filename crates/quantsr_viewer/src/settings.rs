@@ -5,10 +5,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use quantsr::eval::spatial::SpatialFilter;
+use quantsr::monitor::LoadProfile;
 use quantsr::{DebugView, QualityMode};
-use quantsr_monitor::LoadProfile;
 
-pub use quantsr_monitor::Precision;
+pub use quantsr::monitor::Precision;
 
 /// How the display-resolution image is made (ARCHITECTURE §7's methods).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use quantsr_monitor::{TelemetryLog, TelemetryRecord};
+use quantsr::monitor::{TelemetryLog, TelemetryRecord};
 
 use crate::rungs::Rung;
 use crate::settings::Method;

@@ -8,8 +8,8 @@ use anyhow::{Context as _, bail};
 use quantsr_gpu::{GpuContext, GpuOptions, PeakKind, create_texture, measure_peak, wgpu};
 use quantsr_scenes::{FrameRequest, SceneRenderer, builtin_scene};
 use quantsr_upscaler::{
-    DispatchInputs, NetworkProbe, PASS_NAMES, QualityMode, Upscaler, UpscalerDescriptor, jitter_offset,
-    jitter_phase_count, mip_bias,
+    DispatchInputs, NEURAL_SHARPNESS, NetworkProbe, PASS_NAMES, QualityMode, Upscaler, UpscalerDescriptor,
+    jitter_offset, jitter_phase_count, mip_bias,
 };
 use serde::Serialize;
 
@@ -174,7 +174,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 render_size: render,
                 reset: false,
                 frame_time_delta_ms: 16.7,
-                sharpness: Some(0.3),
+                // Every rung runs the same sharpen pass; its strength does not change the cost.
+                sharpness: Some(NEURAL_SHARPNESS),
                 camera: None,
                 debug_view: Default::default(),
             },
@@ -326,10 +327,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             layers,
             rungs,
         };
-        let tmp = path.with_extension("json.partial");
-        std::fs::write(&tmp, serde_json::to_string_pretty(&report)?)
-            .with_context(|| format!("writing {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+        quantsr_core::write_bytes_atomically(path, serde_json::to_string_pretty(&report)?)?;
     }
     Ok(())
 }

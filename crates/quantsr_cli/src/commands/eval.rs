@@ -245,10 +245,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     }
     if let Some(path) = &args.json {
         let report = Report { sequence: seq.display().to_string(), results };
-        let tmp = path.with_extension("json.partial");
-        std::fs::write(&tmp, serde_json::to_string_pretty(&report)?)
-            .with_context(|| format!("writing {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+        quantsr_core::write_bytes_atomically(path, serde_json::to_string_pretty(&report)?)?;
     }
     Ok(())
 }

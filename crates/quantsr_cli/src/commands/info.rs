@@ -210,9 +210,7 @@ fn dump_kernels(dir: &std::path::Path, ctx: &GpuContext, chosen: Option<&ChosenV
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
         for (name, source) in sources {
             let path = out.join(&name);
-            let tmp = out.join(format!(".{name}.partial"));
-            std::fs::write(&tmp, source).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+            quantsr_core::write_bytes_atomically(&path, source)?;
             written += 1;
         }
     }

@@ -39,11 +39,9 @@ pub fn write_plot(records: &[TelemetryRecord], target_ms: f64, title: &str, path
     let mut rgb = vec![255u8; (SIZE.0 * SIZE.1 * 3) as usize];
     draw(records, target_ms, title, &mut rgb).map_err(|e| anyhow!("drawing the plot: {e}"))?;
     let image = image::RgbImage::from_raw(SIZE.0, SIZE.1, rgb).context("plot buffer size")?;
-    let name = path.file_name().and_then(|n| n.to_str()).context("--plot path has no file name")?;
-    let tmp = path.with_file_name(format!(".{name}.partial"));
-    image.save_with_format(&tmp, image::ImageFormat::Png).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
-    Ok(())
+    quantsr_core::write_atomically(path, |tmp| {
+        image.save_with_format(tmp, image::ImageFormat::Png).with_context(|| format!("writing {}", path.display()))
+    })
 }
 
 fn draw(

@@ -21,7 +21,7 @@ pub struct RenderArgs {
     /// glTF 2.0 file (.gltf or .glb) to render instead of a built-in scene.
     #[arg(long)]
     gltf: Option<PathBuf>,
-    /// Camera path JSON (ARCHITECTURE §7); default: the scene's own path or a fly-through.
+    /// Camera path JSON (docs/ARCHITECTURE.md §6); default: the scene's own path or a fly-through.
     #[arg(long)]
     camera_path: Option<PathBuf>,
     /// Number of frames (default: the scene's length).

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use quantsr_eval::{Method, SequenceRunner};
 use quantsr_gpu::{GpuContext, GpuOptions};
-use quantsr_sequence::{Image, SamplePrecision, SequenceReader, write_exr, write_png};
+use quantsr_sequence::{SamplePrecision, SequenceReader, write_exr, write_png};
 
 use quantsr_monitor::TelemetryLog;
 use quantsr_upscaler::Precision;
@@ -58,30 +58,19 @@ pub struct UpscaleArgs {
     plot: Option<PathBuf>,
 }
 
-/// Writes a file at `path` through a temporary name, so a failed run leaves no partial file.
+/// Writes a file at `path` whole (`quantsr_core::write_atomically`): `write` fills it through
+/// a buffered writer, and a failed run leaves no partial file.
 pub fn write_file_atomically(
     path: &Path,
-    write: impl FnOnce(&mut std::fs::File) -> anyhow::Result<()>,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let name = path.file_name().and_then(|n| n.to_str()).context("path has no file name")?;
-    let tmp = path.with_file_name(format!(".{name}.partial"));
-    let mut file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    write(&mut file).with_context(|| format!("writing {}", tmp.display()))?;
-    drop(file);
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
-}
-
-/// Writes `image` to `path` through a temporary name, so a failed run never leaves a
-/// half-written file under a final name.
-pub fn write_atomically(path: &Path, image: &Image, format: OutputFormat) -> anyhow::Result<()> {
-    let name = path.file_name().and_then(|n| n.to_str()).context("output path has no file name")?;
-    let tmp = path.with_file_name(format!(".{name}.partial"));
-    match format {
-        OutputFormat::Exr => write_exr(&tmp, image, SamplePrecision::F16)?,
-        OutputFormat::Png => write_png(&tmp, image)?,
-    }
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
-    Ok(())
+    quantsr_core::write_atomically(path, |tmp| {
+        let file = std::fs::File::create(tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        let mut out = std::io::BufWriter::new(file);
+        write(&mut out).with_context(|| format!("writing {}", path.display()))?;
+        out.into_inner().map_err(|e| e.into_error()).with_context(|| format!("writing {}", path.display()))?;
+        Ok(())
+    })
 }
 
 /// Upscales every frame of the sequence in order.
@@ -114,7 +103,12 @@ pub fn run(args: &UpscaleArgs) -> anyhow::Result<()> {
     for i in 0..reader.frame_count() {
         let frame = reader.frame(i)?;
         let image = runner.run_frame(&frame).with_context(|| format!("upscaling frame {i}"))?;
-        write_atomically(&args.out.join(format!("{i:05}.{ext}")), &image, args.format)?;
+        let path = args.out.join(format!("{i:05}.{ext}"));
+        // The sequence crate's writers already write whole files.
+        match args.format {
+            OutputFormat::Exr => write_exr(&path, &image, SamplePrecision::F16)?,
+            OutputFormat::Png => write_png(&path, &image)?,
+        }
         log.extend(runner.drain_telemetry());
         bar.inc(1);
     }

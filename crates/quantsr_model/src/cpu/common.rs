@@ -6,36 +6,7 @@
 
 use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub};
 
-/// The per-frame constants of a dispatch (`FrameUniforms` in `common.wgsl`), as the GPU
-/// `Upscaler::dispatch` fills them.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FrameConstants {
-    /// This frame's render size in pixels (the top-left of the input textures).
-    pub render_size: [u32; 2],
-    /// Output size in pixels.
-    pub display_size: [u32; 2],
-    /// Render size of the previous frame (dynamic resolution), `[1, 1]` before the first.
-    pub prev_render_size: [u32; 2],
-    /// Frames dispatched before this one.
-    pub frame_index: u32,
-    /// History is discarded this frame (the reset flag, or the first frame).
-    pub reset: bool,
-    /// Sub-pixel jitter in render pixels (FSR 2's convention).
-    pub jitter: [f32; 2],
-    /// Multiplies the input motion vectors into UV units.
-    pub motion_scale: [f32; 2],
-    /// The input's exposure as given (a scalar or the 1×1 texture's texel); the kernels
-    /// replace an unusable value by 1 ([`exposure`]).
-    pub exposure: f32,
-    /// Sharpening strength in [0, 1]; 0 disables it.
-    pub sharpness: f32,
-    /// Debug view code (`DebugView as u32`); 0 outputs the image.
-    pub debug_view: u32,
-    /// Depth is reverse-Z (1 near, 0 far).
-    pub depth_inverted: bool,
-    /// A reactive mask is bound.
-    pub has_reactive: bool,
-}
+pub use crate::frame::FrameConstants;
 
 /// Luma weights (Rec. 709).
 pub const LUMA: Vec3 = Vec3::new(0.2126, 0.7152, 0.0722);

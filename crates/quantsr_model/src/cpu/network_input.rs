@@ -2,7 +2,7 @@
 //! render pixel from the frame's inputs, prepare's outputs and the upscaler's state, exactly
 //! as `training/NETWORK.md` lays it out (the training graph builds the same tensor in torch).
 //!
-//! The oracle for the WGSL pass that will build it for the neural rungs.
+//! The oracle for `shaders/network/input.wgsl`, the first pass of every neural rung.
 
 use super::common::{
     FrameConstants, LUMA, Vec2, Vec3, clamp, clamp_render, clamp_to, exposure, inverse_depth, offset, sanitize, tonemap,

@@ -153,20 +153,20 @@ impl CpuUpscaler {
         let motion_vectors = crop(inputs.motion_vectors);
         let reactive = inputs.reactive.map(crop);
 
-        let frame = FrameConstants {
+        let frame = FrameConstants::from_inputs(&crate::FrameInputs {
             render_size: rs,
             display_size: self.desc.display_size,
             prev_render_size: self.prev_render_size,
-            frame_index: self.frame_index as u32,
-            reset: inputs.reset || self.frame_index == 0,
+            frame_index: self.frame_index,
+            reset: inputs.reset,
             jitter: inputs.jitter,
-            motion_scale: inputs.motion_vector_scale,
-            exposure: inputs.exposure.filter(|e| e.is_finite() && *e > 0.0).unwrap_or(1.0),
-            sharpness: inputs.sharpness.filter(|s| s.is_finite()).unwrap_or(0.0).clamp(0.0, 1.0),
-            debug_view: inputs.debug_view.code(),
+            motion_vector_scale: inputs.motion_vector_scale,
+            exposure: inputs.exposure,
+            sharpness: inputs.sharpness,
+            debug_view: inputs.debug_view,
             depth_inverted: self.desc.depth_inverted,
             has_reactive: reactive.is_some(),
-        };
+        });
         let (cur, prev) = ((self.frame_index % 2) as usize, 1 - (self.frame_index % 2) as usize);
 
         let prepared = prepare(

@@ -9,45 +9,7 @@ use super::common::{
     FrameConstants, Vec2, Vec3, clamp, clamp_render, clamp_to, exposure, inverse_tonemap, offset, sanitize,
 };
 use super::image::{Image, StorageFormat};
-
-/// Visualisations the output pass can write instead of the image; the discriminants are the
-/// `debug_view` codes of the frame uniforms (and of `quantsr_upscaler::DebugView`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DebugView {
-    /// The upscaled image.
-    #[default]
-    None = 0,
-    /// Dilated motion: hue by direction, brightness by length in render pixels.
-    Motion = 1,
-    /// Disocclusion detected by prepare.
-    Disocclusion = 2,
-    /// History rejection: 1 − trust.
-    HistoryRejection = 3,
-    /// Kernel width: σ / 2.
-    Kernel = 4,
-    /// Accumulated history length: frames / 16.
-    HistoryLength = 5,
-    /// Reactive mask.
-    Reactive = 6,
-}
-
-impl DebugView {
-    /// Every view, in code order.
-    pub const ALL: [DebugView; 7] = [
-        Self::None,
-        Self::Motion,
-        Self::Disocclusion,
-        Self::HistoryRejection,
-        Self::Kernel,
-        Self::HistoryLength,
-        Self::Reactive,
-    ];
-
-    /// The code the kernels switch on.
-    pub fn code(self) -> u32 {
-        self as u32
-    }
-}
+pub use crate::DebugView;
 
 /// What the output pass reads.
 #[derive(Debug, Clone, Copy)]

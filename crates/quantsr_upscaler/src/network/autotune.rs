@@ -114,13 +114,11 @@ impl TuneCache {
     pub fn save(&mut self) {
         let (Some(path), true) = (&self.path, self.dirty) else { return };
         self.file.version = CACHE_VERSION;
-        let result = (|| -> std::io::Result<()> {
+        let result = (|| -> Result<(), Box<dyn std::error::Error>> {
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
-            std::fs::write(&tmp, serde_json::to_vec_pretty(&self.file).map_err(std::io::Error::other)?)?;
-            std::fs::rename(&tmp, path)
+            Ok(quantsr_core::write_bytes_atomically(path, serde_json::to_vec_pretty(&self.file)?)?)
         })();
         match result {
             Ok(()) => self.dirty = false,

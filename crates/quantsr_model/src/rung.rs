@@ -3,10 +3,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use quantsr_model::{NetworkKind, NetworkPrecision};
+use crate::{NetworkKind, NetworkPrecision};
 use serde::{Deserialize, Serialize};
 
-use crate::MonitorError;
+use crate::ModelError;
 
 /// One way of producing a frame, from the best quality to the last resort. The neural rungs
 /// run the same network at different precisions (`lite-int8` is a narrower network);
@@ -89,10 +89,10 @@ impl fmt::Display for Rung {
 }
 
 impl FromStr for Rung {
-    type Err = MonitorError;
+    type Err = ModelError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Rung::ALL.into_iter().find(|r| r.name() == s).ok_or_else(|| MonitorError::UnknownRung { got: s.to_owned() })
+        Rung::ALL.into_iter().find(|r| r.name() == s).ok_or_else(|| ModelError::UnknownRung { got: s.to_owned() })
     }
 }
 
