@@ -526,7 +526,7 @@ impl JointController {
         };
         let fitting = all.iter().copied().filter(|c| self.fits(*c, slack, view));
         fitting.max_by(by_quality).unwrap_or_else(|| {
-            let frame = |c: &(Rung, usize)| self.predicted_cost(c.0, c.1) + self.load_at(c.1, view);
+            let frame = |c: &(Rung, usize)| self.frame_ms(*c, view);
             let shortest = all.iter().map(frame).fold(f64::INFINITY, f64::min);
             let near = shortest + 0.02 * shortest.max(self.settings.target_frame_ms);
             all.iter()
@@ -593,12 +593,16 @@ impl JointController {
     /// Whether `a`'s predicted frame is shorter than `b`'s by more than 2% (of `b`'s, or of
     /// the target if longer).
     fn saves_measurably(&self, a: (Rung, usize), b: (Rung, usize)) -> bool {
-        let frame = |c: (Rung, usize)| self.predicted_cost(c.0, c.1) + self.predicted_load(c.1);
-        frame(a) + 0.02 * frame(b).max(self.settings.target_frame_ms) < frame(b)
+        let (a, b) = (self.frame_ms(a, LoadView::Cautious), self.frame_ms(b, LoadView::Cautious));
+        a + 0.02 * b.max(self.settings.target_frame_ms) < b
+    }
+
+    /// Predicted frame time of setting `c`: its upscaler cost plus the load at its scale.
+    fn frame_ms(&self, (rung, scale): (Rung, usize), view: LoadView) -> f64 {
+        self.predicted_cost(rung, scale) + self.load_at(scale, view)
     }
 
     fn is_cheaper(&self, a: (Rung, usize), b: (Rung, usize)) -> bool {
-        let frame = |c: (Rung, usize)| self.predicted_cost(c.0, c.1) + self.predicted_load(c.1);
-        frame(a) < frame(b)
+        self.frame_ms(a, LoadView::Cautious) < self.frame_ms(b, LoadView::Cautious)
     }
 }
