@@ -79,8 +79,11 @@ fn timestamp_queries_measure_a_positive_duration() {
         })
     };
     let (x, y) = (storage("x"), storage("y"));
-    let bind =
-        kernel.bind_group(&ctx.device, 0, &[params.as_entire_binding(), x.as_entire_binding(), y.as_entire_binding()]);
+    let bind = kernel.bind_group(
+        &ctx.device,
+        0,
+        &[("params", params.as_entire_binding()), ("x", x.as_entire_binding()), ("y", y.as_entire_binding())],
+    );
     let queries = ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
         label: None,
         ty: wgpu::QueryType::Timestamp,

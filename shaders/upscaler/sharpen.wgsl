@@ -2,15 +2,15 @@
 // resolved history in tonemapped space (RCAS-style: the strongest negative lobe that keeps
 // the 4-neighbourhood free of clipping), then back to linear, exposure removed, written to
 // the caller's output texture. Debug views replace the colour with a visualisation.
-// Bindings: frame uniforms; exposure; history (tonemapped); dilated motion, features, params
-// (render res); output (OUTPUT_FORMAT, the caller's output format, set by the host).
+// Bindings: frame uniforms; exposure; resolved (this frame's history, tonemapped); dilated
+// motion, features, params (render res); output (OUTPUT_FORMAT, the caller's format, a define).
 // Grid: display size in 8×8 workgroups.
 #define OUTPUT_FORMAT rgba16float
 #include "upscaler/common.wgsl"
 
 @group(0) @binding(0) var<uniform> frame: FrameUniforms;
 @group(0) @binding(1) var exposure_in: texture_2d<f32>;
-@group(0) @binding(2) var history: texture_2d<f32>;
+@group(0) @binding(2) var resolved: texture_2d<f32>;
 @group(0) @binding(3) var dilated_motion: texture_2d<f32>;
 @group(0) @binding(4) var features: texture_2d<f32>;
 @group(0) @binding(5) var params: texture_2d<f32>;
@@ -21,7 +21,7 @@ fn exposure() -> f32 {
 }
 
 fn load(p: vec2<i32>) -> vec3<f32> {
-    return textureLoad(history, clamp(p, vec2<i32>(0), vec2<i32>(frame.display_size) - 1), 0).rgb;
+    return textureLoad(resolved, clamp(p, vec2<i32>(0), vec2<i32>(frame.display_size) - 1), 0).rgb;
 }
 
 fn debug_color(p: vec2<i32>) -> vec3<f32> {
@@ -35,7 +35,7 @@ fn debug_color(p: vec2<i32>) -> vec3<f32> {
         case 2u: { return vec3<f32>(textureLoad(features, k, 0).x); }       // disocclusion
         case 3u: { return vec3<f32>(1.0 - textureLoad(params, k, 0).y); }   // history rejection
         case 4u: { return vec3<f32>(textureLoad(params, k, 0).x / 2.0); }   // kernel width
-        case 5u: { return vec3<f32>(textureLoad(history, p, 0).a / 16.0); } // accumulated frames
+        case 5u: { return vec3<f32>(textureLoad(resolved, p, 0).a / 16.0); } // accumulated frames
         case 6u: { return vec3<f32>(textureLoad(features, k, 0).y); }       // reactive mask
         default: { return vec3<f32>(1.0, 0.0, 1.0); }
     }

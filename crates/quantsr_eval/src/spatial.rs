@@ -83,9 +83,9 @@ impl SpatialUpscaler {
                 &ctx.device,
                 0,
                 &[
-                    self.params.as_entire_binding(),
-                    wgpu::BindingResource::TextureView(color),
-                    wgpu::BindingResource::TextureView(output),
+                    ("params", self.params.as_entire_binding()),
+                    ("color", wgpu::BindingResource::TextureView(color)),
+                    ("output", wgpu::BindingResource::TextureView(output)),
                 ],
             );
             self.bound = Some(Box::new((color.clone(), output.clone(), bind)));

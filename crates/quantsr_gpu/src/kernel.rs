@@ -14,17 +14,21 @@ pub const fn workgroups_2d(size: [u32; 2], workgroup: [u32; 2]) -> [u32; 3] {
 
 /// A compute pipeline with the bind-group layouts reflected from its shader.
 ///
-/// Resources are bound in the order of their `@binding` numbers, group by group, so the
-/// WGSL declaration is the only place a binding is described.
+/// Resources are bound by the names the WGSL declares them with, so the declaration is the only
+/// place a binding is described: its number, type and access never appear in host code.
 #[derive(Debug)]
 pub struct ComputeKernel {
     /// The pipeline.
     pub pipeline: wgpu::ComputePipeline,
     /// One layout per bind group, in group order.
     pub layouts: Vec<wgpu::BindGroupLayout>,
-    bindings: Vec<Vec<u32>>,
+    /// Per group, the `@binding` numbers and the WGSL names of its bindings.
+    bindings: Vec<Vec<(u32, String)>>,
     label: String,
 }
+
+/// A resource for the binding the shader declares as `name` (see [`ComputeKernel::bind_group`]).
+pub type NamedResource<'a> = (&'a str, wgpu::BindingResource<'a>);
 
 impl ComputeKernel {
     /// Loads `shaders/<path>`, validates it for this device, and builds entry point `entry`.
@@ -46,7 +50,7 @@ impl ComputeKernel {
         let mut bindings = Vec::new();
         for group in 0..shader.group_count() {
             let entries = shader.reflect_group(group, wgpu::ShaderStages::COMPUTE)?;
-            bindings.push(entries.iter().map(|e| e.binding).collect());
+            bindings.push(shader.binding_names(group));
             layouts.push(
                 ctx.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                     label: Some(&label),
@@ -80,36 +84,37 @@ impl ComputeKernel {
         Ok(Self { pipeline, layouts, bindings, label })
     }
 
-    /// Creates a bind group for `group` from `resources`, given in `@binding` order.
+    /// Creates a bind group for `group`, binding each of the shader's declarations to the
+    /// resource `resources` names it by. `resources` may name more than the shader declares (a
+    /// frame's whole set of textures, of which each pass takes its own).
     ///
     /// # Panics
-    /// When the number of resources differs from the shader's bindings: that is a bug in the
-    /// host module driving this kernel, not a user error.
-    pub fn bind_group(
-        &self,
-        device: &wgpu::Device,
-        group: u32,
-        resources: &[wgpu::BindingResource<'_>],
-    ) -> wgpu::BindGroup {
-        let numbers = &self.bindings[group as usize];
-        assert_eq!(
-            numbers.len(),
-            resources.len(),
-            "{}: group {group} declares {} bindings, {} given",
-            self.label,
-            numbers.len(),
-            resources.len()
-        );
-        let entries: Vec<wgpu::BindGroupEntry<'_>> = numbers
+    /// When a binding the shader declares is not among `resources`: that is a bug in the host
+    /// module driving this kernel, not a user error.
+    pub fn bind_group(&self, device: &wgpu::Device, group: u32, resources: &[NamedResource<'_>]) -> wgpu::BindGroup {
+        let entries: Vec<wgpu::BindGroupEntry<'_>> = self.bindings[group as usize]
             .iter()
-            .zip(resources)
-            .map(|(&binding, resource)| wgpu::BindGroupEntry { binding, resource: resource.clone() })
+            .map(|(binding, name)| {
+                let resource = resources.iter().find(|(n, _)| n == name).map(|(_, r)| r.clone()).unwrap_or_else(|| {
+                    let given: Vec<&str> = resources.iter().map(|(n, _)| *n).collect();
+                    panic!(
+                        "{}: group {group} binds `{name}`, which the host did not give (given: {given:?})",
+                        self.label
+                    )
+                });
+                wgpu::BindGroupEntry { binding: *binding, resource }
+            })
             .collect();
         device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some(&self.label),
             layout: &self.layouts[group as usize],
             entries: &entries,
         })
+    }
+
+    /// The WGSL names of bind group `group`'s bindings, in `@binding` order.
+    pub fn binding_names(&self, group: u32) -> impl Iterator<Item = &str> {
+        self.bindings[group as usize].iter().map(|(_, n)| n.as_str())
     }
 
     /// Records this kernel into an open compute pass.

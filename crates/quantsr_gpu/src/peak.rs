@@ -72,7 +72,7 @@ pub fn measure_peak(ctx: &GpuContext, kind: PeakKind) -> Result<Option<f64>, Gpu
             usage: wgpu::BufferUsages::STORAGE,
             mapped_at_creation: false,
         });
-        let bind = kernel.bind_group(&ctx.device, 0, &[out.as_entire_binding()]);
+        let bind = kernel.bind_group(&ctx.device, 0, &[("out", out.as_entire_binding())]);
         let ops = f64::from(workgroups) * 64.0 * f64::from(iterations) * OPS_PER_ROUND;
         let mut best: f64 = 0.0;
         // The first run includes the driver's compile-at-first-dispatch on some devices.

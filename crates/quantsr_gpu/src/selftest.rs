@@ -4,7 +4,7 @@
 
 use wgpu::util::DeviceExt;
 
-use crate::{ComputeKernel, GpuContext, GpuError, read_buffer, workgroups};
+use crate::{ComputeKernel, GpuContext, GpuError, NamedResource, read_buffer, workgroups};
 
 fn storage_init(ctx: &GpuContext, label: &str, data: &[u8]) -> wgpu::Buffer {
     ctx.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
@@ -31,7 +31,7 @@ fn uniform(ctx: &GpuContext, data: &[u8]) -> wgpu::Buffer {
     })
 }
 
-fn run(ctx: &GpuContext, kernel: &ComputeKernel, resources: &[wgpu::BindingResource<'_>], groups: u32) {
+fn run(ctx: &GpuContext, kernel: &ComputeKernel, resources: &[NamedResource<'_>], groups: u32) {
     let bind = kernel.bind_group(&ctx.device, 0, resources);
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
     kernel.dispatch(&mut encoder, &[&bind], [groups, 1, 1], None);
@@ -48,7 +48,7 @@ pub fn axpy_gpu(ctx: &GpuContext, a: f32, b: f32, x: &[f32]) -> Result<Vec<f32>,
     run(
         ctx,
         &kernel,
-        &[params.as_entire_binding(), xb.as_entire_binding(), yb.as_entire_binding()],
+        &[("params", params.as_entire_binding()), ("x", xb.as_entire_binding()), ("y", yb.as_entire_binding())],
         workgroups(n, 256),
     );
     read_buffer(ctx, &yb)
@@ -71,7 +71,7 @@ pub fn f16_probe_gpu(ctx: &GpuContext, s: f32, t: f32, x: &[half::f16]) -> Resul
     run(
         ctx,
         &kernel,
-        &[params.as_entire_binding(), xb.as_entire_binding(), yb.as_entire_binding()],
+        &[("params", params.as_entire_binding()), ("x", xb.as_entire_binding()), ("y", yb.as_entire_binding())],
         workgroups(words, 64),
     );
     read_buffer(ctx, &yb)
@@ -137,7 +137,12 @@ pub fn int8_probe_gpu(ctx: &GpuContext, a: &[u32], b: &[u32]) -> Result<(Vec<i32
     run(
         ctx,
         &kernel,
-        &[ab.as_entire_binding(), bb.as_entire_binding(), dot.as_entire_binding(), packed.as_entire_binding()],
+        &[
+            ("a", ab.as_entire_binding()),
+            ("b", bb.as_entire_binding()),
+            ("dot", dot.as_entire_binding()),
+            ("packed", packed.as_entire_binding()),
+        ],
         workgroups(n, 64),
     );
     Ok((read_buffer(ctx, &dot)?, read_buffer(ctx, &packed)?))

@@ -235,6 +235,22 @@ impl ValidatedShader {
         Ok(entries.into_values().collect())
     }
 
+    /// The names of bind group `group`'s bindings, by `@binding` number: the variable names of
+    /// the WGSL declarations, which is how host code refers to a binding.
+    pub fn binding_names(&self, group: u32) -> Vec<(u32, String)> {
+        let mut names: Vec<(u32, String)> = self
+            .module
+            .global_variables
+            .iter()
+            .filter_map(|(_, v)| {
+                let b = v.binding.as_ref().filter(|b| b.group == group)?;
+                Some((b.binding, v.name.clone().unwrap_or_else(|| format!("binding{}", b.binding))))
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
     /// Highest bind group index the shader uses, plus one.
     pub fn group_count(&self) -> u32 {
         self.module

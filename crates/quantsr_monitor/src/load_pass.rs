@@ -62,7 +62,11 @@ impl SyntheticLoad {
             usage: wgpu::BufferUsages::STORAGE,
             mapped_at_creation: false,
         });
-        let bind = kernel.bind_group(&ctx.device, 0, &[params.as_entire_binding(), sink.as_entire_binding()]);
+        let bind = kernel.bind_group(
+            &ctx.device,
+            0,
+            &[("params", params.as_entire_binding()), ("sink", sink.as_entire_binding())],
+        );
         let ring = ctx.caps.timestamps.then(|| TimestampRing::new(&ctx.device, &ctx.queue, 8, 1));
         let mut load =
             Self { kernel, params, bind, iterations_per_ms: 1.0, ring, pending: VecDeque::new(), closed_loop: false };

@@ -62,14 +62,17 @@ impl GroundTruthAccumulator {
                     device,
                     0,
                     &[
-                        wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                            buffer: &params,
-                            offset: i * PARAMS_STRIDE,
-                            size: wgpu::BufferSize::new(size_of::<Params>() as u64),
-                        }),
-                        wgpu::BindingResource::TextureView(sample),
-                        accum.as_entire_binding(),
-                        wgpu::BindingResource::TextureView(&output_view),
+                        (
+                            "params",
+                            wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                                buffer: &params,
+                                offset: i * PARAMS_STRIDE,
+                                size: wgpu::BufferSize::new(size_of::<Params>() as u64),
+                            }),
+                        ),
+                        ("samples", wgpu::BindingResource::TextureView(sample)),
+                        ("accum", accum.as_entire_binding()),
+                        ("output", wgpu::BindingResource::TextureView(&output_view)),
                     ],
                 )
             })

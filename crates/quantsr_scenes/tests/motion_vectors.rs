@@ -1,5 +1,7 @@
 //! Motion vectors are right: warping the previous frame's ground truth with them reproduces
-//! the current ground truth wherever the surface was visible in both frames.
+//! the current ground truth wherever the surface was visible in both frames. This is the check
+//! of `shaders/scenes/raster.wgsl` (its depth through the CPU camera, `eye_distance`, and its
+//! motion vectors): the rasteriser has no CPU twin.
 
 use quantsr_gpu::{read_texture, read_texture_rect, test_gpu, wgpu};
 use quantsr_scenes::{BUILTIN_SCENES, FrameRequest, Scene, SceneRenderer, builtin_scene};

@@ -11,6 +11,7 @@ mod frame_monitor;
 mod network;
 mod passes;
 mod quality_table;
+mod textures;
 mod uniforms;
 mod upscaler;
 

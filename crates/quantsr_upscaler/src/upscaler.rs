@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use quantsr_gpu::{GpuContext, create_texture, wgpu, workgroups_2d};
+use quantsr_gpu::{GpuContext, create_texture, wgpu};
 use quantsr_model::{DebugView, FrameConstants, FrameInputs, ModelFile};
 use quantsr_monitor::{
     Adapt, Controller, ControllerSettings, Decision, FrameTimings, JointController, JointSettings,
@@ -13,7 +13,8 @@ use quantsr_monitor::{
 use crate::frame_monitor::{FrameMonitor, FrameReport, TimingSource};
 use crate::network::autotune::{self, TuneCache};
 use crate::network::{Autotune, KernelVariant, LayerBindings, NetworkRung, NetworkTensors, ParamTargets};
-use crate::passes::{OUTPUT_FORMATS, Passes};
+use crate::passes::{self, OUTPUT_FORMATS, Passes};
+use crate::textures::{CallerViews, Textures};
 use crate::uniforms::FrameUniforms;
 use crate::{QualityMode, UpscalerError, render_size};
 
@@ -180,25 +181,9 @@ pub struct FrameInfo {
     pub next_render_size: [u32; 2],
 }
 
-/// Internal textures, allocated once at their largest size.
-struct Resources {
-    dilated_motion: wgpu::TextureView,
-    features: wgpu::TextureView,
-    params: wgpu::TextureView,
-    /// Kernel logits β0–3 and β4–7 (render res).
-    beta_lo: wgpu::TextureView,
-    beta_hi: wgpu::TextureView,
-    /// β8 and the recurrent feedback (.yz), per frame parity: the next frame's network input
-    /// reads what this frame wrote.
-    params_extra: [wgpu::TextureView; 2],
-    depth_history: [wgpu::TextureView; 2],
-    history: [wgpu::TextureView; 2],
-    no_reactive: wgpu::TextureView,
-    unit_exposure: wgpu::TextureView,
-}
-
 /// The bind groups of one frame parity for one set of caller textures.
 struct FrameBindings {
+    /// The caller's views these were made for ([`CallerViews::key`]).
     key: [wgpu::TextureView; 6],
     parity: usize,
     prepare: wgpu::BindGroup,
@@ -218,7 +203,7 @@ pub struct Upscaler {
     ctx: GpuContext,
     desc: UpscalerDescriptor,
     passes: Passes,
-    resources: Resources,
+    textures: Textures,
     uniforms: wgpu::Buffer,
     bind_cache: Vec<FrameBindings>,
     frame_index: u64,
@@ -237,7 +222,12 @@ pub struct Upscaler {
 }
 
 /// Names of the passes, in the order [`FrameTimings::pass_ms`] lists them.
-pub const PASS_NAMES: [&str; 4] = ["prepare", "params", "resolve", "sharpen"];
+pub const PASS_NAMES: [&str; 4] = [
+    passes::prepare::SPEC.name,
+    passes::taau_params::SPEC.name,
+    passes::resolve::SPEC.name,
+    passes::sharpen::SPEC.name,
+];
 
 /// Harvested timings kept for the caller; older ones are dropped if nobody reads them.
 const TIMINGS_KEPT: usize = 256;
@@ -309,38 +299,14 @@ impl Upscaler {
         let passes = Passes::new(ctx, desc.output_format)?;
         let wanted = desc.rungs.clone().unwrap_or_else(|| Rung::ALL.to_vec());
         let device = &ctx.device;
-        let storage = wgpu::TextureUsages::STORAGE_BINDING | wgpu::TextureUsages::TEXTURE_BINDING;
-        let tex =
-            |label, size, format| create_texture(device, label, size, format, storage).create_view(&Default::default());
-        let rs = desc.max_render_size;
-        let ds = desc.display_size;
-        let resources = Resources {
-            dilated_motion: tex("dilated motion", rs, wgpu::TextureFormat::Rg32Float),
-            features: tex("features", rs, wgpu::TextureFormat::Rgba16Float),
-            params: tex("reconstruction params", rs, wgpu::TextureFormat::Rgba16Float),
-            beta_lo: tex("kernel logits 0-3", rs, wgpu::TextureFormat::Rgba16Float),
-            beta_hi: tex("kernel logits 4-7", rs, wgpu::TextureFormat::Rgba16Float),
-            params_extra: [0, 1].map(|_| tex("kernel logit 8 and feedback", rs, wgpu::TextureFormat::Rgba16Float)),
-            depth_history: [0, 1].map(|_| tex("depth history", rs, wgpu::TextureFormat::R32Float)),
-            history: [0, 1].map(|_| tex("history", ds, wgpu::TextureFormat::Rgba16Float)),
-            no_reactive: tex("no reactive", [1, 1], wgpu::TextureFormat::R32Float),
-            unit_exposure: quantsr_gpu::create_texture_with_data(
-                device,
-                &ctx.queue,
-                "unit exposure",
-                [1, 1],
-                wgpu::TextureFormat::R32Float,
-                bytemuck::bytes_of(&1.0f32),
-            )
-            .create_view(&Default::default()),
-        };
+        let textures = Textures::new(ctx, desc.max_render_size, desc.display_size);
         let uniforms = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("upscaler frame uniforms"),
             size: size_of::<FrameUniforms>() as u64,
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let (tensors, networks, unavailable) = build_networks(ctx, &desc, &wanted, &uniforms, &resources)?;
+        let (tensors, networks, unavailable) = build_networks(ctx, &desc, &wanted, &uniforms, &textures)?;
         // Start on the best rung built (taau is always there).
         let rung = quality_order(desc.model.as_deref())
             .into_iter()
@@ -350,7 +316,7 @@ impl Upscaler {
             ctx: ctx.clone(),
             desc,
             passes,
-            resources,
+            textures,
             uniforms,
             bind_cache: Vec::new(),
             frame_index: 0,
@@ -891,40 +857,21 @@ impl Upscaler {
         let b = self.bind_cache.last().expect("bindings were just prepared");
         let p = &self.passes;
         let (rs, ds) = (inputs.render_size, self.desc.display_size);
-        p.prepare.dispatch(
-            encoder,
-            &[&b.prepare],
-            workgroups_2d(rs, [8, 8]),
-            self.timer.as_mut().and_then(TimestampRing::pass_writes),
-        );
+        let timer = &mut self.timer;
+        p.prepare.dispatch(encoder, &b.prepare, rs, ds, pass_writes(timer));
         match self.networks.iter().position(|n| n.rung == self.rung) {
-            None => p.taau_params.dispatch(
-                encoder,
-                &[&b.taau_params],
-                workgroups_2d(rs, [8, 8]),
-                self.timer.as_mut().and_then(TimestampRing::pass_writes),
-            ),
+            None => p.taau_params.dispatch(encoder, &b.taau_params, rs, ds, pass_writes(timer)),
             Some(i) => {
                 // The whole network is one timed pass: the controller budgets the rung, not its layers.
                 let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                     label: Some("network"),
-                    timestamp_writes: self.timer.as_mut().and_then(TimestampRing::pass_writes),
+                    timestamp_writes: pass_writes(timer),
                 });
                 self.networks[i].record(&mut pass, &b.network_input[i], parity, rs);
             }
         }
-        p.resolve.dispatch(
-            encoder,
-            &[&b.resolve],
-            workgroups_2d(ds, [8, 8]),
-            self.timer.as_mut().and_then(TimestampRing::pass_writes),
-        );
-        p.sharpen.dispatch(
-            encoder,
-            &[&b.sharpen],
-            workgroups_2d(ds, [8, 8]),
-            self.timer.as_mut().and_then(TimestampRing::pass_writes),
-        );
+        p.resolve.dispatch(encoder, &b.resolve, rs, ds, pass_writes(timer));
+        p.sharpen.dispatch(encoder, &b.sharpen, rs, ds, pass_writes(timer));
         if let Some(timer) = &mut self.timer {
             timer.end_frame(encoder);
         }
@@ -948,14 +895,20 @@ impl Upscaler {
     /// entry, reusing them when the renderer reuses its textures (the steady state allocates
     /// nothing).
     fn prepare_bindings(&mut self, inputs: &DispatchInputs<'_>, parity: usize) {
-        let r = &self.resources;
-        let exposure = match inputs.exposure {
-            Some(Exposure::Texture(t)) => t,
-            _ => &r.unit_exposure,
+        let t = &self.textures;
+        let caller = CallerViews {
+            color: inputs.color,
+            depth: inputs.depth,
+            motion_vectors: inputs.motion_vectors,
+            reactive: inputs.reactive.unwrap_or(&t.no_reactive),
+            exposure: match inputs.exposure {
+                Some(Exposure::Texture(view)) => view,
+                _ => &t.unit_exposure,
+            },
+            output: inputs.output,
         };
-        let reactive = inputs.reactive.unwrap_or(&r.no_reactive);
-        let views = [inputs.color, inputs.depth, inputs.motion_vectors, reactive, exposure, inputs.output];
-        let hit = |b: &FrameBindings| b.parity == parity && b.key.iter().zip(views).all(|(k, v)| k == v);
+        let key = caller.key();
+        let hit = |b: &FrameBindings| b.parity == parity && b.key.iter().zip(key).all(|(k, v)| k == v);
         if let Some(i) = self.bind_cache.iter().position(hit) {
             // Most recently used last, so eviction drops the stalest.
             let hit = self.bind_cache.remove(i);
@@ -963,94 +916,27 @@ impl Upscaler {
             return;
         }
         let device = &self.ctx.device;
-        let (cur, prev) = (parity, 1 - parity);
-        let view = wgpu::BindingResource::TextureView;
-        let u = self.uniforms.as_entire_binding();
+        let frame = t.frame_resources(&caller, &self.uniforms, self.tensors.input(), parity);
         let p = &self.passes;
-        let prepare = p.prepare.bind_group(
-            device,
-            0,
-            &[
-                u.clone(),
-                view(inputs.color),
-                view(inputs.depth),
-                view(inputs.motion_vectors),
-                view(reactive),
-                view(exposure),
-                view(&r.depth_history[prev]),
-                view(&r.dilated_motion),
-                view(&r.features),
-                view(&r.depth_history[cur]),
-            ],
-        );
-        let taau_params = p.taau_params.bind_group(
-            device,
-            0,
-            &[
-                u.clone(),
-                view(&r.features),
-                view(&r.params),
-                view(&r.beta_lo),
-                view(&r.beta_hi),
-                view(&r.params_extra[cur]),
-            ],
-        );
-        let resolve = p.resolve.bind_group(
-            device,
-            0,
-            &[
-                u.clone(),
-                view(inputs.color),
-                view(exposure),
-                view(&r.dilated_motion),
-                view(&r.params),
-                view(&r.history[prev]),
-                view(&r.history[cur]),
-                view(&r.beta_lo),
-                view(&r.beta_hi),
-                view(&r.params_extra[cur]),
-            ],
-        );
-        let network_input = self
-            .networks
-            .iter()
-            .map(|n| {
-                n.input_kernel().bind_group(
-                    device,
-                    0,
-                    &[
-                        u.clone(),
-                        view(inputs.color),
-                        view(exposure),
-                        view(inputs.depth),
-                        view(&r.dilated_motion),
-                        view(&r.features),
-                        view(&r.history[prev]),
-                        view(&r.params_extra[prev]),
-                        self.tensors.input().as_entire_binding(),
-                    ],
-                )
-            })
-            .collect();
-        let sharpen = p.sharpen.bind_group(
-            device,
-            0,
-            &[
-                u,
-                view(exposure),
-                view(&r.history[cur]),
-                view(&r.dilated_motion),
-                view(&r.features),
-                view(&r.params),
-                view(inputs.output),
-            ],
-        );
+        let bindings = FrameBindings {
+            key: key.map(wgpu::TextureView::clone),
+            parity,
+            prepare: p.prepare.bind(device, &frame),
+            taau_params: p.taau_params.bind(device, &frame),
+            resolve: p.resolve.bind(device, &frame),
+            sharpen: p.sharpen.bind(device, &frame),
+            network_input: self.networks.iter().map(|n| n.input_kernel().bind_group(device, 0, &frame)).collect(),
+        };
         if self.bind_cache.len() >= BIND_CACHE {
             self.bind_cache.remove(0);
         }
-        let key = views.map(wgpu::TextureView::clone);
-        self.bind_cache.push(FrameBindings { key, parity, prepare, taau_params, resolve, sharpen, network_input });
+        self.bind_cache.push(bindings);
     }
+}
+
+/// The timestamp writes of the next pass, when the device times passes.
+fn pass_writes(timer: &mut Option<TimestampRing>) -> Option<wgpu::ComputePassTimestampWrites<'_>> {
+    timer.as_mut().and_then(TimestampRing::pass_writes)
 }
 
 /// The rungs in quality order: the neural ones by the validation PSNR the model file measured
@@ -1075,7 +961,7 @@ fn build_networks(
     desc: &UpscalerDescriptor,
     wanted: &[Rung],
     uniforms: &wgpu::Buffer,
-    r: &Resources,
+    r: &Textures,
 ) -> Result<BuiltNetworks, UpscalerError> {
     let mut unavailable = Vec::new();
     let mut plan = Vec::new();

@@ -251,7 +251,10 @@ fn store_as_f16_on_gpu(ctx: &GpuContext, values: &[f32]) -> Vec<f32> {
     let group = kernel.bind_group(
         &ctx.device,
         0,
-        &[wgpu::BindingResource::TextureView(&input_view), wgpu::BindingResource::TextureView(&output_view)],
+        &[
+            ("values", wgpu::BindingResource::TextureView(&input_view)),
+            ("rounded", wgpu::BindingResource::TextureView(&output_view)),
+        ],
     );
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
     kernel.dispatch(&mut encoder, &[&group], workgroups_2d(size, [8, 8]), None);
@@ -506,8 +509,11 @@ fn cpu_rung(rung: Rung) -> Option<cpu::CpuNetworkRung> {
 /// lavapipe with the trained model: max 2.9e-4): only summation orders differ. The int8
 /// arithmetic is exact, but the network reads history, so a one-f16-step difference there (see
 /// [`IMAGE_TOLERANCE`]) can put an input right at a rounding boundary on the other side: that
-/// pixel's parameters move by one quantisation level (measured: max 1.2e-3, frame mean up to
-/// 4.7e-5): the same maximum, a mean bound of 2e-4. The f16 rung computes its products in f16
+/// pixel's parameters move by one quantisation level (lite-int8 measured: max 5.8e-4, frame mean
+/// 1.5e-6): the same maximum, a mean bound of 2e-4. The full network's 3x3 layer at full render
+/// resolution spreads such a flip over nine head pixels and back through the recurrent channels
+/// (measured with the weights of 2026-12-05: max 5.4e-3, frame mean 1.7e-4, while
+/// `network_parity` shows its kernels bit-exact on equal inputs): 1e-2 for the int8 rung. The f16 rung computes its products in f16
 /// where the reference rounds only the stored activations (max 1.8e-3, frame mean 8.4e-5
 /// measured): 1e-2 and 4e-4. A rung switched every frame (`None`) carries the f16 frames'
 /// history differences into the int8 rungs, where lite's coarser activation scales turn a
@@ -516,7 +522,8 @@ fn cpu_rung(rung: Rung) -> Option<cpu::CpuNetworkRung> {
 fn neural_tolerance(rung: Option<Rung>) -> (f32, f32) {
     match rung {
         Some(Rung::F32) => (IMAGE_TOLERANCE, MEAN_TOLERANCE),
-        Some(Rung::Int8) | Some(Rung::LiteInt8) => (IMAGE_TOLERANCE, 2e-4),
+        Some(Rung::Int8) => (1e-2, 2e-4),
+        Some(Rung::LiteInt8) => (IMAGE_TOLERANCE, 2e-4),
         Some(Rung::F16) | Some(Rung::Taau) => (1e-2, 4e-4),
         None => (2e-2, 4e-4),
     }

@@ -15,7 +15,7 @@ pub use autotune::Autotune;
 pub use codegen::{KernelVariant, Math};
 pub use probe::{NetworkProbe, ProbeOutput};
 
-use quantsr_gpu::{ComputeKernel, GpuContext, GpuError, expand_includes, validate_wgsl, workgroups};
+use quantsr_gpu::{ComputeKernel, GpuContext, GpuError, NamedResource, expand_includes, validate_wgsl, workgroups};
 use quantsr_model::{Network, NetworkPrecision};
 use quantsr_monitor::Rung;
 
@@ -213,12 +213,15 @@ impl LayerKernel {
         }
         let device = &ctx.device;
         let buffer = |i: usize| bindings.tensors.buffers[i].as_entire_binding();
-        let mut resources = vec![bindings.uniforms.as_entire_binding()];
-        resources.extend(node.sources.iter().map(|s| buffer(s.tensor)));
+        // The generated WGSL names its sources `src0..`, in the node's source order.
+        let source_names: Vec<String> = (0..node.sources.len()).map(|i| format!("src{i}")).collect();
+        let mut resources: Vec<NamedResource<'_>> = vec![("frame", bindings.uniforms.as_entire_binding())];
+        resources.extend(node.sources.iter().zip(&source_names).map(|(s, name)| (name.as_str(), buffer(s.tensor))));
         let targets = bindings.targets;
+        let view = wgpu::BindingResource::TextureView;
         let groups = match node.output {
             Some(o) => {
-                resources.push(buffer(o));
+                resources.push(("dst", buffer(o)));
                 kernels.iter().map(|k| k.bind_group(device, 0, &resources)).collect()
             }
             None => targets
@@ -226,10 +229,12 @@ impl LayerKernel {
                 .iter()
                 .map(|extra| {
                     let mut r = resources.clone();
-                    r.extend(
-                        [targets.params, targets.beta_lo, targets.beta_hi, extra]
-                            .map(wgpu::BindingResource::TextureView),
-                    );
+                    r.extend([
+                        ("params", view(targets.params)),
+                        ("beta_lo", view(targets.beta_lo)),
+                        ("beta_hi", view(targets.beta_hi)),
+                        ("params_extra", view(extra)),
+                    ]);
                     kernels[0].bind_group(device, 0, &r)
                 })
                 .collect(),
