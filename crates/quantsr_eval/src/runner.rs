@@ -28,6 +28,9 @@ pub enum Method {
 }
 
 impl Method {
+    /// The neural method without a fixed rung: the best one, or the one a controller picks.
+    pub const NEURAL: Method = Method::Neural(None);
+
     /// Every method, in the order tables list them.
     pub const ALL: [Method; 8] = [
         Method::Bilinear,
@@ -56,6 +59,21 @@ impl Method {
         }
     }
 
+    /// The spatial filter behind a baseline method; `None` for the upscaler's methods.
+    pub const fn spatial_filter(self) -> Option<SpatialFilter> {
+        match self {
+            Method::Bilinear => Some(SpatialFilter::Bilinear),
+            Method::Bicubic => Some(SpatialFilter::Bicubic),
+            Method::Easu => Some(SpatialFilter::Easu),
+            Method::Taau | Method::Neural(_) => None,
+        }
+    }
+
+    /// Whether the method runs quantsr's `Upscaler` (jittered input, history, rungs).
+    pub const fn is_temporal(self) -> bool {
+        self.spatial_filter().is_none()
+    }
+
     /// The sharpening this method uses unless told otherwise.
     pub fn default_sharpness(self) -> f32 {
         if matches!(self, Method::Neural(_)) { NEURAL_SHARPNESS } else { TAAU_SHARPNESS }
@@ -69,6 +87,12 @@ impl Method {
             (Method::Neural(_), p) => Method::Neural(p),
             (m, _) => m,
         }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

@@ -692,7 +692,7 @@ impl Viewer {
         // The neural controller's resolution knob, when it turns one; the game-style dynamic
         // resolution otherwise.
         let render_size = match self.wanted_render_size {
-            Some(size) if self.settings.adapt != quantsr::Adapt::Precision && method == Method::Neural => size,
+            Some(size) if self.settings.adapt != quantsr::Adapt::Precision && method == Method::NEURAL => size,
             _ => self.dynres.render_size(self.integration.max_render_size()),
         };
 

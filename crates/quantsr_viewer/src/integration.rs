@@ -270,7 +270,7 @@ impl Integration {
                 //    The neural method builds every rung (so the controller can switch on any
                 //    frame); taau builds only itself, which starts in a fraction of the time.
                 let mut desc = UpscalerDescriptor::for_ratio(self.display, self.ratio);
-                if method != Method::Neural {
+                if method != Method::NEURAL {
                     desc = desc.with_rungs(&[Rung::Taau]);
                 }
                 let format = desc.output_format;
@@ -278,7 +278,7 @@ impl Integration {
                     Upscaler::new(&self.ctx, desc).with_context(|| format!("creating the {method} upscaler"))?;
                 // The panel's sharpness is the network's; when the controller falls back to
                 // taau, taau keeps its own best.
-                if method == Method::Neural {
+                if method == Method::NEURAL {
                     upscaler.set_taau_sharpness(Some(quantsr::TAAU_SHARPNESS));
                 }
                 // 2. Its precision controller (the target follows the panel every frame).
@@ -403,11 +403,11 @@ impl Integration {
 
 /// Points `method`'s controller at this frame's target and fixed rung (cheap when unchanged).
 fn apply_control(upscaler: &mut Upscaler, method: Method, control: &Control) -> anyhow::Result<()> {
-    let wanted = if method == Method::Neural { control.neural_rung } else { Some(Rung::Taau) };
+    let wanted = if method == Method::NEURAL { control.neural_rung } else { Some(Rung::Taau) };
     let missing = |r: Rung| upscaler.unavailable_rungs().iter().any(|(u, _)| *u == r);
     let fixed = wanted.map(|r| if missing(r) { Rung::Taau } else { r });
     // Only the neural method has rungs to trade against resolution.
-    let adapt = if method == Method::Neural { control.adapt } else { Adapt::Precision };
+    let adapt = if method == Method::NEURAL { control.adapt } else { Adapt::Precision };
     let current = upscaler.controller().context("the temporal upscalers run a controller")?.settings();
     if current.adapt != adapt {
         // A new controller with the other policy, keeping the rung timings taken at start-up

@@ -43,7 +43,8 @@ pub struct Args {
     /// Window size in physical pixels, WxH (the display resolution the upscaler outputs).
     #[arg(long, default_value = "960x540")]
     pub size: Size,
-    /// Upscaling method: bilinear, bicubic, easu, taau or neural.
+    /// Upscaling method: bilinear, bicubic, easu, taau or neural (`neural-int8` and the other
+    /// `quantsr upscale` names set the precision too).
     #[arg(long, default_value = "taau")]
     pub method: Method,
     /// Precision of the neural method: auto, f32, f16, int8 or lite-int8.
@@ -122,9 +123,24 @@ fn parse_point(s: &str) -> Result<[f32; 2], String> {
     }
 }
 
+impl Args {
+    /// `--method neural-<rung>` is the neural method at that fixed precision: the viewer keeps
+    /// one neural method and chooses its rung with the precision setting.
+    fn with_neural_rung_as_precision(mut self) -> Self {
+        if let Method::Neural(Some(rung)) = self.method {
+            self.method = Method::NEURAL;
+            self.precision = Precision::Fixed(rung);
+        }
+        if let Some(Method::Neural(Some(_))) = self.compare {
+            self.compare = Some(Method::NEURAL);
+        }
+        self
+    }
+}
+
 fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
-    let args = Args::parse();
+    let args = Args::parse().with_neural_rung_as_precision();
     if let Err(err) = app::run(args) {
         // One line a user can act on: the chain of contexts, outermost first.
         eprintln!("error: {err:#}");
@@ -142,5 +158,13 @@ mod tests {
         assert_eq!((args.scene.as_str(), args.seed), ("yard", 7));
         assert_eq!(Args::try_parse_from(["quantsr-viewer"]).unwrap().seed, 0);
         assert!(Args::try_parse_from(["quantsr-viewer", "--seed", "-1"]).is_err());
+    }
+
+    #[test]
+    fn a_neural_method_with_a_rung_sets_the_precision() {
+        let args = Args::try_parse_from(["quantsr-viewer", "--method", "neural-int8"]).unwrap();
+        let args = args.with_neural_rung_as_precision();
+        assert_eq!(args.method, Method::NEURAL);
+        assert_eq!(args.precision, Precision::Fixed(quantsr::Rung::Int8));
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use quantsr::DebugView;
 
-use crate::settings::{CompareMode, Method, Precision};
+use crate::settings::{CompareMode, METHODS, Method, Precision};
 
 /// Scripts selectable with `--script`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -56,14 +56,14 @@ pub fn steps(name: ScriptName, size: [u32; 2], shots: Option<&Path>) -> Vec<Step
     match name {
         ScriptName::CycleMethods => {
             let mut s = vec![Step::Compare(None, CompareMode::Wipe), Step::Ui(false)];
-            for m in Method::ALL {
+            for m in METHODS {
                 // The same start for every method, so their screenshots show the same frame.
                 s.extend([Step::Method(m), Step::Seek(0.5), Step::Frames(30)]);
                 if let Some(dir) = shots {
                     s.push(Step::Shot(dir.join(format!("{m}.png"))));
                 }
             }
-            s.extend([Step::Ui(true), Step::Method(Method::Neural)]);
+            s.extend([Step::Ui(true), Step::Method(Method::NEURAL)]);
             for p in Precision::all() {
                 s.extend([Step::Precision(p), Step::Frames(5)]);
             }
@@ -177,7 +177,7 @@ mod tests {
     #[test]
     fn cycle_methods_runs_thirty_frames_per_method_and_shoots_each() {
         let steps = steps(ScriptName::CycleMethods, [960, 540], Some(Path::new("shots")));
-        for m in Method::ALL {
+        for m in METHODS {
             let at = steps.iter().position(|s| *s == Step::Method(m)).unwrap();
             assert_eq!(steps[at + 1..at + 3], [Step::Seek(0.5), Step::Frames(30)], "{m}");
             assert_eq!(steps[at + 3], Step::Shot(PathBuf::from(format!("shots/{m}.png"))));

@@ -1,76 +1,20 @@
 //! What the viewer's controls set: method, precision, quality mode, comparison, load, debug
 //! view. Plain data, shared by the command line, the panel and the scripted runs.
 
-use std::fmt;
 use std::str::FromStr;
 
-use quantsr::eval::spatial::SpatialFilter;
 use quantsr::monitor::LoadProfile;
 use quantsr::{DebugView, QualityMode};
 
 pub use quantsr::monitor::Precision;
 
-/// How the display-resolution image is made (ARCHITECTURE §7's methods).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Method {
-    /// 2×2 linear interpolation of the current frame.
-    Bilinear,
-    /// 4×4 Catmull-Rom of the current frame.
-    Bicubic,
-    /// FSR 1-style edge-adaptive spatial upscaling.
-    Easu,
-    /// The upscaler's heuristic temporal rung.
-    Taau,
-    /// The upscaler's network rungs, at the chosen precision.
-    Neural,
-}
+/// How the display-resolution image is made: `quantsr upscale --method`'s methods. The viewer
+/// offers the neural method as one entry, `Method::Neural(None)`, whose rung the precision
+/// setting chooses.
+pub use quantsr::eval::Method;
 
-impl Method {
-    /// Every method, spatial baselines first.
-    pub const ALL: [Method; 5] = [Method::Bilinear, Method::Bicubic, Method::Easu, Method::Taau, Method::Neural];
-
-    /// The name used on the command line (same as `quantsr upscale --method`).
-    pub const fn name(self) -> &'static str {
-        match self {
-            Method::Bilinear => "bilinear",
-            Method::Bicubic => "bicubic",
-            Method::Easu => "easu",
-            Method::Taau => "taau",
-            Method::Neural => "neural",
-        }
-    }
-
-    /// The spatial filter behind a baseline method; `None` for the upscaler's methods.
-    pub const fn spatial_filter(self) -> Option<SpatialFilter> {
-        match self {
-            Method::Bilinear => Some(SpatialFilter::Bilinear),
-            Method::Bicubic => Some(SpatialFilter::Bicubic),
-            Method::Easu => Some(SpatialFilter::Easu),
-            Method::Taau | Method::Neural => None,
-        }
-    }
-
-    /// Whether the method runs quantsr's `Upscaler` (jittered input, history, rungs).
-    pub const fn is_temporal(self) -> bool {
-        self.spatial_filter().is_none()
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Method {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Method::ALL
-            .into_iter()
-            .find(|m| m.name() == s)
-            .ok_or_else(|| format!("unknown method {s:?} (use bilinear, bicubic, easu, taau or neural)"))
-    }
-}
+/// The methods the viewer offers, spatial baselines first.
+pub const METHODS: [Method; 5] = [Method::Bilinear, Method::Bicubic, Method::Easu, Method::Taau, Method::NEURAL];
 
 /// How two methods are shown together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -263,7 +207,7 @@ mod tests {
 
     #[test]
     fn methods_and_precisions_parse_by_their_command_line_names() {
-        for m in Method::ALL {
+        for m in METHODS {
             assert_eq!(m.name().parse::<Method>().unwrap(), m);
         }
         let names: Vec<_> = Precision::all().iter().map(|p| p.name()).collect();
@@ -275,8 +219,8 @@ mod tests {
 
     #[test]
     fn only_the_upscaler_methods_are_temporal() {
-        let temporal: Vec<_> = Method::ALL.into_iter().filter(|m| m.is_temporal()).collect();
-        assert_eq!(temporal, [Method::Taau, Method::Neural]);
+        let temporal: Vec<_> = METHODS.into_iter().filter(|m| m.is_temporal()).collect();
+        assert_eq!(temporal, [Method::Taau, Method::NEURAL]);
     }
 
     #[test]

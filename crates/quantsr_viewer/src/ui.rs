@@ -7,7 +7,7 @@ use quantsr::{PASS_NAMES, QualityMode};
 
 use crate::camera::{CameraMode, CameraRig};
 use crate::rungs::{self, Rung};
-use crate::settings::{CompareMode, DEBUG_VIEWS, LoadKind, Method, Precision, Settings, load_peak_ms};
+use crate::settings::{CompareMode, DEBUG_VIEWS, LoadKind, METHODS, Method, Precision, Settings, load_peak_ms};
 use crate::telemetry::History;
 
 /// Width of the HUD in points.
@@ -149,7 +149,7 @@ fn controls(
         ui.end_row();
 
         ui.label("precision");
-        ui.add_enabled_ui(settings.method == Method::Neural, |ui| {
+        ui.add_enabled_ui(settings.method == Method::NEURAL, |ui| {
             egui::ComboBox::from_id_salt("precision").selected_text(settings.precision.name()).show_ui(ui, |ui| {
                 for p in Precision::all() {
                     let note = match p {
@@ -201,7 +201,7 @@ fn controls(
 
         // What the neural controller trades under load: its rung, the render size, or both.
         ui.label("adapt");
-        ui.add_enabled_ui(settings.method == Method::Neural && settings.precision == Precision::Auto, |ui| {
+        ui.add_enabled_ui(settings.method == Method::NEURAL && settings.precision == Precision::Auto, |ui| {
             egui::ComboBox::from_id_salt("adapt").selected_text(settings.adapt.name()).show_ui(ui, |ui| {
                 for a in quantsr::Adapt::ALL {
                     ui.selectable_value(&mut settings.adapt, a, a.name());
@@ -252,7 +252,7 @@ fn controls(
             let text = settings.compare.map_or("off", |m| m.name());
             egui::ComboBox::from_id_salt("compare").width(70.0).selected_text(text).show_ui(ui, |ui| {
                 ui.selectable_value(&mut settings.compare, None, "off");
-                for m in Method::ALL {
+                for m in METHODS {
                     if m != settings.method {
                         ui.selectable_value(&mut settings.compare, Some(m), m.name());
                     }
@@ -314,7 +314,7 @@ fn controls(
 
 fn method_combo(ui: &mut egui::Ui, id: &str, method: &mut Method) {
     egui::ComboBox::from_id_salt(id).selected_text(method.name()).show_ui(ui, |ui| {
-        for m in Method::ALL {
+        for m in METHODS {
             ui.selectable_value(method, m, m.name());
         }
     });
@@ -335,8 +335,8 @@ fn hud(ctx: &egui::Context, settings: &Settings, info: &UiInfo<'_>) {
                 Some((m, _)) if !m.is_temporal() => format!("{m}: spatial, no rung"),
                 Some((m, rung)) => {
                     let asked = match (m, settings.precision) {
-                        (Method::Neural, Precision::Fixed(r)) if Some(r) != rung => format!(" (asked {r})"),
-                        (Method::Neural, Precision::Auto) => format!(" (auto, adapts {})", settings.adapt),
+                        (Method::NEURAL, Precision::Fixed(r)) if Some(r) != rung => format!(" (asked {r})"),
+                        (Method::NEURAL, Precision::Auto) => format!(" (auto, adapts {})", settings.adapt),
                         _ => String::new(),
                     };
                     format!("{m}: rung {}{asked}", rung.map_or("…", |r| r.name()))
