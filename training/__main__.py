@@ -31,7 +31,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch  # noqa: E402
 
 from . import device
-from .config import PRESETS, Config, get_config
+from .config import PRESETS, REPO, Config, get_config
 
 
 # The f32 `full` network that QAT, distillation and the report start from: the annealed one.
@@ -58,7 +58,12 @@ def cmd_train(cfg: Config, args) -> dict:
 
     seqs = load_split(cfg, "train")
     torch.manual_seed(0)
-    net = ParamNet("full").to(memory_format=torch.channels_last)
+    net = ParamNet("full")
+    if cfg.init_weights:
+        from .export import grow_from
+
+        print(f"growing full from {cfg.init_weights}: {grow_from(net, init_snapshot(cfg))}", flush=True)
+    net = net.to(memory_format=torch.channels_last)
     fn = lambda n: f32_forward(n, cfg.bf16)  # noqa: E731
     rec = train_phase("full", net, fn, seqs, cfg, cfg.full, seed=1)
     rec_a = train_phase(FULL_F32, net, fn, seqs, cfg, cfg.anneal, seed=5)
@@ -115,6 +120,15 @@ def cmd_distill(cfg: Config, args) -> dict:
     from .model import ParamNet
     from .train import distill_loss, f32_forward, train_phase
 
+    if cfg.reuse_lite:
+        from .export import lite_from
+
+        done = cfg.run_dir / "lite_qat.pt"
+        if not done.exists():
+            net, scales = lite_from(init_snapshot(cfg))
+            torch.save({"model": net.state_dict(), "scales": scales, "record": {"seconds": 0.0, "from": str(cfg.init_weights)}}, done)
+        print(f"lite: kept from {cfg.init_weights}", flush=True)
+        return {"lite": 0.0, "lite_qat": 0.0}
     seqs = load_split(cfg, "train")
     t_fn = teacher(cfg)
     torch.manual_seed(1)
@@ -181,7 +195,7 @@ def cmd_export(cfg: Config, args) -> dict:
         weights,
         {k: (net, qs) for k, (net, qs, _) in models.items()},
         val_psnr,
-        extra={"training": {"preset": cfg.name, "val_sequences": [s.name for s in cfg.val]}},
+        extra={"training": training_record(cfg)},
     )
     # Round trip: what the file holds must run exactly as what was validated.
     _, qnets, _ = load_weights(weights)
@@ -203,6 +217,30 @@ def cmd_export(cfg: Config, args) -> dict:
         print(f"WARNING: int8 loses {val_psnr['f32'] - val_psnr['int8']:.2f} dB against f32")
     print(json.dumps(info, indent=1))
     return info
+
+
+def training_record(cfg: Config) -> dict:
+    """What the weight file records of the run that made it (metadata `training`)."""
+    import hashlib
+
+    rec = {"preset": cfg.name, "val_sequences": [s.name for s in cfg.val]}
+    if cfg.init_weights:
+        rec["grown_from"] = {
+            "file": str(cfg.init_weights.relative_to(REPO)),
+            "sha256": hashlib.sha256(init_snapshot(cfg).read_bytes()).hexdigest(),
+        }
+    return rec
+
+
+def init_snapshot(cfg: Config) -> Path:
+    """A copy of `cfg.init_weights` in the run folder, taken once: the export overwrites the file
+    a `grow` run starts from, and a resumed run must start from the same weights."""
+    import shutil
+
+    snap = cfg.run_dir / "init.safetensors"
+    if not snap.exists():
+        shutil.copyfile(cfg.init_weights, snap)
+    return snap
 
 
 def cmd_check_taau(cfg: Config, args) -> dict:
@@ -273,7 +311,8 @@ def main(argv=None) -> int:
         "--preset",
         choices=sorted(PRESETS),
         default="full",
-        help="full (make train), quick (= --quick), large (960x540 data, faster motion; a GPU recipe)",
+        help="full (make train), quick (= --quick), large (960x540 data, faster motion; a GPU recipe), "
+        "grow (full grown from the committed weights with the full-resolution layer f0)",
     )
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default 1: see training/README.md)")
     ap.add_argument(

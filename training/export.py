@@ -84,7 +84,8 @@ def load_weights(path: Path) -> tuple[dict[str, ParamNet], dict[str, Int8Net], d
         raise ValueError(f"{path}: format {meta.get('format')!r} is not {FORMAT!r}")
     nets, qnets = {}, {}
     for prefix in ("full", "lite"):
-        net = ParamNet(prefix)
+        f0 = t.get(f"{prefix}.f0.weight")
+        net = ParamNet(prefix, full_res=0 if f0 is None else f0.shape[0])
         sd = {}
         for name, *_ in net.specs:
             sd[f"convs.{name}.weight"] = t[f"{prefix}.{name}.weight"]
@@ -93,6 +94,46 @@ def load_weights(path: Path) -> tuple[dict[str, ParamNet], dict[str, Int8Net], d
         nets[prefix] = net
         qnets[prefix] = int8_from_file(prefix, net, t)
     return nets, qnets, meta
+
+
+def grow_from(net: ParamNet, path: Path) -> dict:
+    """Starts `net` (a `full` network) from the `full` network of the weight file at `path`:
+    every layer the file has is copied; a layer it lacks keeps its random initialisation, and
+    the head's weights for that layer's channels are zero, so the grown network computes exactly
+    what the file's does until training teaches the head to use the new features. Returns what
+    was copied and what is new."""
+    nets, _, _ = load_weights(path)
+    old = nets[net.kind]
+    copied, new = [], []
+    with torch.no_grad():
+        for name, *_ in net.specs:
+            conv = net.convs[name]
+            if name not in old.convs:
+                new.append(name)
+                continue
+            src = old.convs[name]
+            if name == "head":
+                # The file's head reads cat(up(u1), input); the grown one appends f0's channels.
+                conv.weight.zero_()
+                conv.weight[:, : src.weight.shape[1]].copy_(src.weight)
+            else:
+                conv.weight.copy_(src.weight)
+            conv.bias.copy_(src.bias)
+            copied.append(name)
+    return {"copied": copied, "new": new}
+
+
+def lite_from(path: Path) -> tuple[ParamNet, dict[str, float]]:
+    """The weight file's `lite` network and its activation scales (QuantScales' keys), to keep
+    it unchanged in a grown file."""
+    from .model import LAYER_INPUT, group_of
+
+    nets, _, _ = load_weights(path)
+    t = load_file(str(path))
+    lite = nets["lite"]
+    scales = {group_of(LAYER_INPUT[name]): float(t[f"lite.{name}.act_scale"]) for name, *_ in lite.specs}
+    scales["output"] = float(t["lite.output_scale"])
+    return lite, scales
 
 
 def int8_from_file(prefix: str, net: ParamNet, t: dict) -> Int8Net:
@@ -104,7 +145,7 @@ def int8_from_file(prefix: str, net: ParamNet, t: dict) -> Int8Net:
         s_in = t[f"{prefix}.{name}.act_scale"]
         # The output scale of a layer is the input scale of what reads it.
         consumer = {"d1": "e1", "e1": "d2", "d2": "e2a", "e2a": "e2b", "e2b": "d3", "d3": "e3", "e3": "u2",
-                    "u2": "u1", "u1": "head"}.get(name)
+                    "u2": "u1", "u1": "head", "f0": "head"}.get(name)
         s_out = t[f"{prefix}.{consumer}.act_scale"] if consumer else t[f"{prefix}.output_scale"]
         bq[name] = torch.round(t[f"{prefix}.{name}.bias"] / (s_in * ws[name])).to(torch.int64)
         mult[name] = (s_in * ws[name]) / s_out

@@ -22,12 +22,20 @@ import torch.nn.functional as F
 INPUT_CHANNELS = 16
 OUTPUT_CHANNELS = 16
 UNUSED_OUTPUT = 15
-LAYERS = ("d1", "e1", "d2", "e2a", "e2b", "d3", "e3", "u2", "u1", "head")
+LAYERS = ("d1", "e1", "d2", "e2a", "e2b", "d3", "e3", "u2", "u1", "f0", "head")
+
+# Channels of `f0`, the 3x3 convolution at full render resolution whose features the head reads
+# beside the input (0: the network has no `f0`, as every network before it). It gives the head
+# the local structure of the current samples (edge direction, aliasing) that the half-resolution
+# branch averages away; the lite network goes without it to stay a quarter of the cost.
+FULL_RES_WIDTH = {"full": 16, "lite": 0}
 
 
-def layer_specs(width_div: int = 1) -> list[tuple[str, int, int, int, int]]:
-    """(name, in, out, kernel, stride) for a network whose widths are divided by width_div."""
+def layer_specs(width_div: int = 1, full_res: int = 0) -> list[tuple[str, int, int, int, int]]:
+    """(name, in, out, kernel, stride) for a network whose widths are divided by width_div, with
+    an `f0` of `full_res` channels (none when 0)."""
     c1, c2, c3 = 16 // width_div, 32 // width_div, 64 // width_div
+    f0 = [("f0", INPUT_CHANNELS, full_res, 3, 1)] if full_res else []
     return [
         ("d1", INPUT_CHANNELS, c1, 2, 2),
         ("e1", c1, c1, 3, 1),
@@ -38,7 +46,8 @@ def layer_specs(width_div: int = 1) -> list[tuple[str, int, int, int, int]]:
         ("e3", c3, c3, 3, 1),
         ("u2", c3 + c2, c2, 1, 1),
         ("u1", c2 + c1, c1, 1, 1),
-        ("head", c1 + INPUT_CHANNELS, OUTPUT_CHANNELS, 1, 1),
+        *f0,
+        ("head", c1 + INPUT_CHANNELS + full_res, OUTPUT_CHANNELS, 1, 1),
     ]
 
 
@@ -47,7 +56,7 @@ WIDTH_DIV = {"full": 1, "lite": 2}
 # Activation quantisation points: each layer's output, plus the input tensor. Concatenated
 # tensors share a scale (NETWORK.md), which ties these groups together.
 SCALE_GROUPS = {
-    "input": ("input", "u1"),  # head: cat(up(u1), input)
+    "input": ("input", "u1", "f0"),  # head: cat(up(u1), input, f0); f0 reads the input
     "e1": ("e1", "u2"),  # u1: cat(up(u2), e1)
     "e2b": ("e2b", "e3"),  # u2: cat(up(e3), e2b)
 }
@@ -62,6 +71,7 @@ LAYER_INPUT = {
     "e3": "d3",
     "u2": "e2b",
     "u1": "e1",
+    "f0": "input",
     "head": "input",
 }
 # Scale of each layer's output, by tensor name (group representative).
@@ -75,6 +85,7 @@ LAYER_OUTPUT = {
     "e3": "e2b",
     "u2": "e1",
     "u1": "input",
+    "f0": "input",
     "head": "output",
 }
 
@@ -90,8 +101,14 @@ LAYER_SOURCES = {
     "e3": ["d3"],
     "u2": ["up(e3)", "e2b"],
     "u1": ["up(u2)", "e1"],
-    "head": ["up(u1)", "input"],
+    "f0": ["input"],
+    "head": ["up(u1)", "input"],  # then "f0" when the network has it
 }
+
+
+def layer_sources(name: str, has_f0: bool) -> list[str]:
+    """What layer `name` reads, in concatenation order, in a network with or without `f0`."""
+    return LAYER_SOURCES[name] + (["f0"] if name == "head" and has_f0 else [])
 
 
 def group_of(name: str) -> str:
@@ -112,10 +129,11 @@ def up_to(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
 class ParamNet(nn.Module):
     """One network of NETWORK.md (`full` or `lite`)."""
 
-    def __init__(self, kind: str = "full"):
+    def __init__(self, kind: str = "full", full_res: Optional[int] = None):
         super().__init__()
         self.kind = kind
-        self.specs = layer_specs(WIDTH_DIV[kind])
+        self.full_res = FULL_RES_WIDTH[kind] if full_res is None else full_res
+        self.specs = layer_specs(WIDTH_DIV[kind], self.full_res)
         self.convs = nn.ModuleDict()
         for name, cin, cout, k, s in self.specs:
             self.convs[name] = nn.Conv2d(cin, cout, k, stride=s, padding=1 if k == 3 else 0, bias=True)
@@ -145,7 +163,13 @@ class ParamNet(nn.Module):
             head.bias.grad[UNUSED_OUTPUT].zero_()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return run_graph(x, lambda name, t: F.relu(self.convs[name](t)) if name != "head" else self.convs[name](t))
+        return run_graph(
+            x, lambda name, t: F.relu(self.convs[name](t)) if name != "head" else self.convs[name](t), has_f0=self.has_f0
+        )
+
+    @property
+    def has_f0(self) -> bool:
+        return self.full_res > 0
 
     def architecture(self) -> dict:
         """The NETWORK.md tables as JSON-able data (for the weight file's metadata)."""
@@ -160,7 +184,7 @@ class ParamNet(nn.Module):
                     "stride": s,
                     "padding": 1 if k == 3 else 0,
                     "relu": name != "head",
-                    "inputs": LAYER_SOURCES[name],
+                    "inputs": layer_sources(name, self.has_f0),
                 }
             )
         return {
@@ -179,13 +203,16 @@ def count_params(net: nn.Module) -> int:
 
 
 def macs_per_pixel(specs) -> float:
-    scale = {"d1": 4, "e1": 4, "d2": 16, "e2a": 16, "e2b": 16, "d3": 64, "e3": 64, "u2": 16, "u1": 4, "head": 1}
+    scale = {"d1": 4, "e1": 4, "d2": 16, "e2a": 16, "e2b": 16, "d3": 64, "e3": 64, "u2": 16, "u1": 4, "f0": 1, "head": 1}
     return sum(cin * cout * k * k / scale[name] for name, cin, cout, k, _ in specs)
 
 
-def run_graph(x: torch.Tensor, layer: Callable[[str, torch.Tensor], torch.Tensor], q_in=None) -> torch.Tensor:
+def run_graph(
+    x: torch.Tensor, layer: Callable[[str, torch.Tensor], torch.Tensor], q_in=None, has_f0: bool = False
+) -> torch.Tensor:
     """The U-Net dataflow. ``layer(name, t)`` applies conv (+ReLU) of one layer; ``q_in`` maps
-    the input tensor to its quantised form (identity when None)."""
+    the input tensor to its quantised form (identity when None); ``has_f0``: the network has the
+    full-resolution layer `f0`, whose output the head reads after the input."""
     xi = x if q_in is None else q_in(x)
     d1 = layer("d1", xi)
     e1 = layer("e1", d1)
@@ -196,7 +223,10 @@ def run_graph(x: torch.Tensor, layer: Callable[[str, torch.Tensor], torch.Tensor
     e3 = layer("e3", d3)
     u2 = layer("u2", torch.cat([up_to(e3, e2b.shape[2], e2b.shape[3]), e2b], 1))
     u1 = layer("u1", torch.cat([up_to(u2, e1.shape[2], e1.shape[3]), e1], 1))
-    return layer("head", torch.cat([up_to(u1, xi.shape[2], xi.shape[3]), xi], 1))
+    parts = [up_to(u1, xi.shape[2], xi.shape[3]), xi]
+    if has_f0:
+        parts.append(layer("f0", xi))
+    return layer("head", torch.cat(parts, 1))
 
 
 def conv_args(conv: nn.Conv2d) -> dict:
@@ -266,7 +296,7 @@ def forward_fake_quant(net: ParamNet, x: torch.Tensor, qs: QuantScales) -> torch
         s_out = qs.layer_out(name)
         return fake_quant(y, s_out, 0.0 if name != "head" else -128.0)
 
-    return run_graph(x, layer, q_in=lambda t: fake_quant(t, qs.tensor("input"), -128.0))
+    return run_graph(x, layer, q_in=lambda t: fake_quant(t, qs.tensor("input"), -128.0), has_f0=net.has_f0)
 
 
 def forward_f16(net: ParamNet, x: torch.Tensor) -> torch.Tensor:
@@ -281,7 +311,7 @@ def forward_f16(net: ParamNet, x: torch.Tensor) -> torch.Tensor:
         y = F.conv2d(t, h(conv.weight), h(conv.bias), **conv_args(conv))
         return h(F.relu(y) if name != "head" else y)
 
-    return run_graph(x, layer, q_in=h)
+    return run_graph(x, layer, q_in=h, has_f0=net.has_f0)
 
 
 @dataclass
@@ -299,6 +329,10 @@ class Int8Net:
     input_scale: torch.Tensor
     output_scale: torch.Tensor
     conv: dict[str, dict]
+
+    @property
+    def has_f0(self) -> bool:
+        return "f0" in self.weight_q
 
 
 def build_int8(net: ParamNet, qs: QuantScales) -> Int8Net:
@@ -347,7 +381,7 @@ def forward_int8(q: Int8Net, x: torch.Tensor, keep: Optional[dict] = None) -> to
             keep["input"] = y.to(torch.int8)
         return y
 
-    head = run_graph(x, layer, q_in=q_in)
+    head = run_graph(x, layer, q_in=q_in, has_f0=q.has_f0)
     return head * q.output_scale
 
 
@@ -392,7 +426,7 @@ class Calibrator:
             return y
 
         with torch.no_grad():
-            run_graph(x.float(), layer)
+            run_graph(x.float(), layer, has_f0=net.has_f0)
 
     def percentiles(self) -> dict[str, float]:
         import numpy as np
@@ -411,19 +445,34 @@ class Calibrator:
 
 
 # Layers whose output is concatenated with another tensor, the tensor whose range it is matched
-# to, and the input channels of the consumer that read it: cat(up(X), skip) puts X first.
-EQUALIZE = (("e3", "e2b", "u2"), ("u2", "e1", "u1"), ("u1", "input", "head"))
+# to, and the consumer that reads the concatenation.
+EQUALIZE = (("e3", "e2b", "u2"), ("u2", "e1", "u1"), ("u1", "input", "head"), ("f0", "input", "head"))
+
+
+def concat_channels(net: ParamNet, consumer: str, part: str) -> slice:
+    """The input channels of `consumer` that come from `part` of its concatenation."""
+    widths = {"input": INPUT_CHANNELS}
+    widths.update({name: cout for name, _, cout, *_ in net.specs})
+    start = 0
+    for src in layer_sources(consumer, net.has_f0):
+        name = src[3:-1] if src.startswith("up(") else src
+        if name == part:
+            return slice(start, start + widths[name])
+        start += widths[name]
+    raise KeyError(f"{consumer} does not read {part}")
 
 
 def equalize_concat_ranges(net: ParamNet, percentiles: dict[str, float]) -> dict[str, float]:
-    """Rescales the upsampled branch of every concatenation so its calibrated range matches the
+    """Rescales every computed part of a concatenation so its calibrated range matches the
     skip's: ReLU(k·z) = k·ReLU(z), so multiplying a layer's weights and bias by k and dividing
     the consumer's weights for those channels by k leaves the f32 function unchanged, while the
     shared int8 scale (the max of the parts') no longer wastes the skip's resolution, above all
-    the input tensor's, which shares its scale with u1 at the head. Returns the factors."""
+    the input tensor's, which shares its scale with u1 and f0 at the head. Returns the factors."""
     factors = {}
     with torch.no_grad():
         for layer, skip, consumer in EQUALIZE:
+            if layer not in net.convs:
+                continue
             p_layer, p_skip = percentiles.get(layer, 0.0), percentiles.get(skip, 0.0)
             if p_layer <= 0 or p_skip <= 0:
                 continue
@@ -431,7 +480,6 @@ def equalize_concat_ranges(net: ParamNet, percentiles: dict[str, float]) -> dict
             conv = net.convs[layer]
             conv.weight.mul_(k)
             conv.bias.mul_(k)
-            c = conv.out_channels
-            net.convs[consumer].weight[:, :c].div_(k)
+            net.convs[consumer].weight[:, concat_channels(net, consumer, layer)].div_(k)
             factors[layer] = k
     return factors

@@ -14,7 +14,7 @@ use std::path::Path;
 use safetensors::Dtype;
 
 use crate::error::ModelError;
-use crate::network::Tensor;
+use crate::tensor::Tensor;
 use crate::tensor_file::{self, TensorFile};
 
 /// The metadata `format` of a model fixture.

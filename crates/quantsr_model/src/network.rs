@@ -12,7 +12,8 @@
 //! e2a = conv3x3 (d2)              ¼
 //! u2   = conv1x1 (cat(up(e3) to e2b's size, e2b))
 //! u1   = conv1x1 (cat(up(u2) to e1's size, e1))
-//! head = conv1x1 (cat(up(u1) to the input's size, input)), no ReLU
+//! f0   = conv3x3 (input)          1      (only in a network with the full-resolution layer)
+//! head = conv1x1 (cat(up(u1) to the input's size, input[, f0])), no ReLU
 //! ```
 //!
 //! 2×2 stride-2 convolutions have no padding (an odd last row/column is dropped); 3×3 ones
@@ -27,75 +28,8 @@
 use std::collections::BTreeMap;
 
 use crate::cpu::network_input::InputTensor;
+use crate::tensor::Tensor;
 use crate::weights::{INPUT_CHANNELS, Layer, LayerSpec, Network, OUTPUT_CHANNELS};
-
-/// A CHW tensor (no batch dimension): the layout of the model fixture and of training's
-/// tensors. `Tensor` (f32) carries activations; `Tensor<i8>` the int8 rungs' quantised ones.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tensor<T = f32> {
-    /// Number of channels.
-    pub channels: usize,
-    /// Rows.
-    pub height: usize,
-    /// Columns.
-    pub width: usize,
-    /// `channels · height · width` values, channel-major, then row-major.
-    pub data: Vec<T>,
-}
-
-impl<T: Copy + Default> Tensor<T> {
-    /// A tensor of zeros (`T::default()`).
-    pub fn zeros(channels: usize, height: usize, width: usize) -> Self {
-        Self { channels, height, width, data: vec![T::default(); channels * height * width] }
-    }
-
-    /// Wraps CHW `data`.
-    ///
-    /// # Panics
-    /// If `data.len() != channels · height · width`.
-    pub fn from_vec(channels: usize, height: usize, width: usize, data: Vec<T>) -> Self {
-        assert_eq!(data.len(), channels * height * width, "tensor data does not match {channels}×{height}×{width}");
-        Self { channels, height, width, data }
-    }
-
-    /// Fills each element with `f(channel, y, x)`.
-    pub fn from_fn(channels: usize, height: usize, width: usize, mut f: impl FnMut(usize, usize, usize) -> T) -> Self {
-        let mut data = Vec::with_capacity(channels * height * width);
-        for c in 0..channels {
-            for y in 0..height {
-                for x in 0..width {
-                    data.push(f(c, y, x));
-                }
-            }
-        }
-        Self { channels, height, width, data }
-    }
-
-    /// Flat index of element `(c, y, x)` in [`Self::data`].
-    pub fn index(&self, c: usize, y: usize, x: usize) -> usize {
-        (c * self.height + y) * self.width + x
-    }
-
-    /// Element `(c, y, x)`.
-    pub fn get(&self, c: usize, y: usize, x: usize) -> T {
-        self.data[self.index(c, y, x)]
-    }
-
-    /// `[channels, height, width]`, as safetensors and torch write the shape.
-    pub fn shape(&self) -> [usize; 3] {
-        [self.channels, self.height, self.width]
-    }
-
-    /// The same shape with `f` applied to every element.
-    pub fn map<U>(&self, f: impl FnMut(T) -> U) -> Tensor<U> {
-        Tensor {
-            channels: self.channels,
-            height: self.height,
-            width: self.width,
-            data: self.data.iter().copied().map(f).collect(),
-        }
-    }
-}
 
 impl From<&InputTensor> for Tensor {
     /// The network input built by [`crate::cpu::network_input`] (HWC, one 16-vector per render
@@ -190,7 +124,11 @@ fn run_graph<T: Copy + Default>(
     let e3 = run("e3", &d3);
     let u2 = run("u2", &concat(&upsample_to(&e3, e2b.height, e2b.width), &e2b));
     let u1 = run("u1", &concat(&upsample_to(&u2, e1.height, e1.width), &e1));
-    run("head", &concat(&upsample_to(&u1, input.height, input.width), input))
+    let mut head_input = concat(&upsample_to(&u1, input.height, input.width), input);
+    if net.has_full_res() {
+        head_input = concat(&head_input, &run("f0", input));
+    }
+    run("head", &head_input)
 }
 
 /// Input checks shared by the forward passes.
@@ -214,7 +152,7 @@ pub fn forward_f32(net: &Network, input: &Tensor) -> Tensor {
     layers_f32(net, input).remove("head").expect("the graph ends in the head")
 }
 
-/// Every layer's output of the `f32` rung by name (`"d1"` … `"u1"`, and `"head"` before the
+/// Every layer's output of the `f32` rung by name (`"d1"` … `"u1"`, `"f0"`, and `"head"` before the
 /// activations): the per-layer oracle of the GPU kernels.
 ///
 /// # Panics
@@ -266,14 +204,8 @@ pub fn layers_f16(net: &Network, input: &Tensor) -> BTreeMap<String, Tensor> {
     kept
 }
 
-/// Quantises the network input to int8: `clamp(round_half_even(x / input_scale), −128, 127)`
-/// (the division in f32).
-pub fn quantize_input(net: &Network, input: &Tensor) -> Tensor<i8> {
-    input.map(|x| (x / net.input_scale).round_ties_even().clamp(-128.0, 127.0) as i8)
-}
-
 /// The `int8` rungs, bit for bit as `training/model.py: forward_int8` (and the WGSL kernels):
-/// the input quantised by [`quantize_input`]; per layer `acc = bias_q[c] + Σ w_q · x_q` exactly,
+/// the input quantised by [`Network::quantize_input`]; per layer `acc = bias_q[c] + Σ w_q · x_q` exactly,
 /// converted to f32, `q = clamp(round_half_even(acc · M[c]), lo, 127)` in f32 with
 /// `M` = [`Layer::multiplier`] and `lo` = 0 after a ReLU, −128 for the head; the head's int8
 /// output times `output_scale` is returned (the raw output the activations read).
@@ -286,7 +218,7 @@ pub fn quantize_input(net: &Network, input: &Tensor) -> Tensor<i8> {
 pub fn forward_int8(net: &Network, input: &Tensor, keep: Option<&mut BTreeMap<String, Tensor<i8>>>) -> Tensor {
     check_input(input);
     let mut kept = BTreeMap::new();
-    let q_input = quantize_input(net, input);
+    let q_input = net.quantize_input(input);
     kept.insert("input".to_owned(), q_input.clone());
     let head = run_graph(net, &q_input, |layer, t| {
         let acc = conv_i8(&layer.spec, &layer.weight_q, &layer.bias_q(), t);
@@ -339,10 +271,10 @@ mod tests {
 
     #[test]
     fn output_sizes_follow_the_padding_rules() {
-        let specs = layer_specs(NetworkKind::Full);
-        let [d1, e1, .., d3, _, _, _, head] = specs;
+        let specs = layer_specs(NetworkKind::Full, 16);
+        let [d1, e1, .., d3, _, _, _, f0, head] = specs[..] else { panic!("full has 11 layers") };
         assert_eq!((d1.output_size(11), d1.output_size(12), d1.output_size(1)), (5, 6, 0));
-        assert_eq!((e1.output_size(5), head.output_size(5)), (5, 5));
+        assert_eq!((e1.output_size(5), f0.output_size(5), head.output_size(5)), (5, 5, 5));
         assert_eq!((d3.output_size(5), d3.output_size(6), d3.output_size(1)), (3, 3, 1));
     }
 

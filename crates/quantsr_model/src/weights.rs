@@ -13,14 +13,17 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::ModelError;
+use crate::tensor::Tensor;
 use crate::tensor_file::{self, TensorFile};
 
-/// The layers of both networks, in the order they run (and the order of [`Network::layers`]).
-pub const LAYER_NAMES: [&str; 10] = ["d1", "e1", "d2", "e2a", "e2b", "d3", "e3", "u2", "u1", "head"];
+/// The layers a network may have, in the order they run (and the order of [`Network::layers`]);
+/// `f0` only in a network that has the full-resolution layer ([`NetworkKind::full_res_width`]).
+pub const LAYER_NAMES: [&str; 11] = ["d1", "e1", "d2", "e2a", "e2b", "d3", "e3", "u2", "u1", "f0", "head"];
 
 /// Channels of the network's input tensor (NETWORK.md "Input tensor"), in both networks; one
 /// definition with the input tensor's builder.
-pub use crate::cpu::network_input::INPUT_CHANNELS;
+/// Channels of the network input tensor (training/NETWORK.md "Input").
+pub const INPUT_CHANNELS: usize = 16;
 
 /// Channels of the network's output (NETWORK.md "Output"), in both networks.
 pub const OUTPUT_CHANNELS: usize = 16;
@@ -40,7 +43,7 @@ pub const ACCUMULATOR_LIMIT: f64 = 16_777_216.0;
 /// `Full`, the `lite-int8` rung runs `Lite`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NetworkKind {
-    /// The full-width network (≈ 84 k parameters, 3 872 MAC per render pixel).
+    /// The full-width network (≈ 86 k parameters, 6 432 MAC per render pixel).
     Full,
     /// Every inner width halved (≈ 21.5 k parameters, 1 288 MAC per render pixel).
     Lite,
@@ -63,6 +66,16 @@ impl NetworkKind {
         match self {
             Self::Full => 1,
             Self::Lite => 2,
+        }
+    }
+
+    /// Channels of `f0` in the networks training builds today (`FULL_RES_WIDTH` in
+    /// training/model.py): 16 in `full`, none in `lite`. A weight file says what it has, so a
+    /// file from before `f0` existed still loads.
+    pub fn full_res_width(self) -> usize {
+        match self {
+            Self::Full => 16,
+            Self::Lite => 0,
         }
     }
 }
@@ -122,9 +135,9 @@ impl LayerSpec {
     }
 }
 
-/// The ten layers of network `kind`, in [`LAYER_NAMES`] order, as `training/model.py:
-/// layer_specs` lists them.
-pub fn layer_specs(kind: NetworkKind) -> [LayerSpec; 10] {
+/// The layers of network `kind` with an `f0` of `full_res` channels (none when 0), in
+/// [`LAYER_NAMES`] order, as `training/model.py: layer_specs` lists them.
+pub fn layer_specs(kind: NetworkKind, full_res: usize) -> Vec<LayerSpec> {
     let div = kind.width_divisor();
     let (c1, c2, c3) = (16 / div, 32 / div, 64 / div);
     let spec = |name, cin, cout, kernel, stride, level| LayerSpec {
@@ -136,7 +149,7 @@ pub fn layer_specs(kind: NetworkKind) -> [LayerSpec; 10] {
         relu: name != "head",
         level,
     };
-    [
+    let mut specs = vec![
         spec("d1", INPUT_CHANNELS, c1, 2, 2, 1),
         spec("e1", c1, c1, 3, 1, 1),
         spec("d2", c1, c2, 2, 2, 2),
@@ -146,8 +159,12 @@ pub fn layer_specs(kind: NetworkKind) -> [LayerSpec; 10] {
         spec("e3", c3, c3, 3, 1, 3),
         spec("u2", c3 + c2, c2, 1, 1, 2),
         spec("u1", c2 + c1, c1, 1, 1, 1),
-        spec("head", c1 + INPUT_CHANNELS, OUTPUT_CHANNELS, 1, 1, 0),
-    ]
+    ];
+    if full_res > 0 {
+        specs.push(spec("f0", INPUT_CHANNELS, full_res, 3, 1, 0));
+    }
+    specs.push(spec("head", c1 + INPUT_CHANNELS + full_res, OUTPUT_CHANNELS, 1, 1, 0));
+    specs
 }
 
 /// The layer whose input scale is layer `name`'s output scale (`None` for the head, whose
@@ -162,7 +179,7 @@ fn consumer(name: &str) -> Option<&'static str> {
         "d3" => "e3",
         "e3" => "u2",
         "u2" => "u1",
-        "u1" => "head",
+        "u1" | "f0" => "head",
         _ => return None,
     })
 }
@@ -217,17 +234,30 @@ pub struct Network {
     pub kind: NetworkKind,
     /// The layers in [`LAYER_NAMES`] order.
     pub layers: Vec<Layer>,
-    /// Scale of the int8 input tensor (also `d1`'s and the head's `act_scale`).
+    /// Scale of the int8 input tensor (also `d1`'s, `f0`'s and the head's `act_scale`).
     pub input_scale: f32,
     /// Scale of the head's int8 output, which the int8 rungs dequantise before the activations.
     pub output_scale: f32,
 }
 
 impl Network {
+    /// The int8 rungs' network input: `clamp(round_half_even(x / input_scale), −128, 127)`
+    /// (the division in f32), as the input pass quantises it.
+    pub fn quantize_input(&self, input: &Tensor) -> Tensor<i8> {
+        input.map(|x| (x / self.input_scale).round_ties_even().clamp(-128.0, 127.0) as i8)
+    }
+
+    /// Whether the network has the full-resolution layer `f0`, whose features the head reads
+    /// after the input.
+    pub fn has_full_res(&self) -> bool {
+        self.layers.iter().any(|l| l.spec.name == "f0")
+    }
+
     /// The layer called `name`.
     ///
     /// # Panics
-    /// If `name` is not one of [`LAYER_NAMES`] (a loaded network has them all).
+    /// If the network has no layer `name` (a loaded network has every name of [`LAYER_NAMES`]
+    /// but, where it has no full-resolution layer, `f0`).
     pub fn layer(&self, name: &str) -> &Layer {
         self.layers
             .iter()
@@ -335,12 +365,18 @@ fn read_network(file: &TensorFile<'_>, kind: NetworkKind) -> Result<Network, Mod
     };
     let input_scale = scale(format!("{prefix}.input_scale"))?;
     let output_scale = scale(format!("{prefix}.output_scale"))?;
-    let specs = layer_specs(kind);
+    // `f0` is optional: its weight tensor's output channels say how wide it is.
+    let full_res = match file.tensor(&format!("{prefix}.f0.weight"), safetensors::Dtype::F32) {
+        Ok(view) => view.shape().first().copied().unwrap_or(0),
+        Err(ModelError::MissingTensor { .. }) => 0,
+        Err(e) => return Err(e),
+    };
+    let specs = layer_specs(kind, full_res);
     let mut act_scales = BTreeMap::new();
     for spec in &specs {
         act_scales.insert(spec.name, scale(format!("{prefix}.{}.act_scale", spec.name))?);
     }
-    for tied in ["d1", "head"] {
+    for tied in ["d1", "f0", "head"].into_iter().filter(|t| act_scales.contains_key(t)) {
         if act_scales[tied].to_bits() != input_scale.to_bits() {
             return Err(ModelError::ScaleMismatch {
                 file: file.source.to_owned(),

@@ -133,7 +133,7 @@ fn case_tensors(case: &Case) -> Vec<(String, Image)> {
             feedback: Some(&feedback),
         },
     );
-    let input = Image::from_data(w, h, 16, input.data.iter().flatten().copied().collect());
+    let input = Image::new(w, h, 16, input.data.iter().flatten().copied().collect());
     let new_history = resolve(
         f,
         &ResolveInputs { color: &color, dilated_motion: &prep.dilated_motion, params: &params, history: &history },

@@ -25,8 +25,10 @@ fn trained_model_loads_with_the_specified_shapes() {
         let net = model.network(kind);
         assert_eq!(net.kind, kind);
         let names: Vec<&str> = net.layers.iter().map(|l| l.spec.name).collect();
-        assert_eq!(names, LAYER_NAMES);
-        for (layer, spec) in net.layers.iter().zip(layer_specs(kind)) {
+        let expected: Vec<&str> = LAYER_NAMES.into_iter().filter(|n| *n != "f0" || kind.full_res_width() > 0).collect();
+        assert_eq!(names, expected);
+        assert_eq!(net.has_full_res(), kind.full_res_width() > 0);
+        for (layer, spec) in net.layers.iter().zip(layer_specs(kind, kind.full_res_width())) {
             assert_eq!(layer.spec, spec);
             assert_eq!((layer.weight.len(), layer.weight_q.len()), (spec.weight_len(), spec.weight_len()));
             assert_eq!((layer.bias.len(), layer.weight_scale.len()), (spec.cout, spec.cout));
@@ -34,6 +36,9 @@ fn trained_model_loads_with_the_specified_shapes() {
         assert_eq!(net.layer("d1").act_scale, net.input_scale);
         assert_eq!(net.layer("head").act_scale, net.input_scale);
         assert_eq!(net.layer("u1").out_scale, net.input_scale);
+        if net.has_full_res() {
+            assert_eq!((net.layer("f0").act_scale, net.layer("f0").out_scale), (net.input_scale, net.input_scale));
+        }
         assert_eq!(net.layer("head").out_scale, net.output_scale);
         assert_eq!(net.layer("e3").out_scale, net.layer("u2").act_scale);
     }
@@ -52,12 +57,27 @@ fn trained_model_loads_with_the_specified_shapes() {
 #[test]
 fn network_sizes_match_network_md() {
     let model = ModelFile::from_bytes(&synthetic_model(), "synthetic").unwrap();
-    // NETWORK.md: full ≈ 84 k parameters, ≈ 3.9 k MAC per render pixel; README: lite 21.5 k
-    // parameters and 1 288 MAC per render pixel.
-    assert_eq!(model.full.parameter_count(), 83_776);
-    assert_eq!(model.full.macs_per_render_pixel(), 3_872.0);
+    // NETWORK.md: full ≈ 86 k parameters, ≈ 6.4 k MAC per render pixel (2.3 k of them in `f0`);
+    // lite 21.5 k parameters and 1 288 MAC per render pixel, under 0.35× full's.
+    assert_eq!(model.full.parameter_count(), 86_352);
+    assert_eq!(model.full.macs_per_render_pixel(), 6_432.0);
     assert_eq!(model.lite.parameter_count(), 21_544);
     assert_eq!(model.lite.macs_per_render_pixel(), 1_288.0);
+    assert!(model.lite.macs_per_render_pixel() < 0.35 * model.full.macs_per_render_pixel());
+}
+
+#[test]
+fn a_file_from_before_the_full_resolution_layer_still_loads() {
+    let (t, meta) = synthetic_tensors_with(|_| 0);
+    let model = ModelFile::from_bytes(&serialize(&t, meta), "old.safetensors").unwrap();
+    assert!(!model.full.has_full_res());
+    assert_eq!(model.full.layers.len(), 10);
+    assert_eq!((model.full.parameter_count(), model.full.macs_per_render_pixel()), (83_776, 3_872.0));
+    // A head wider than the file's f0 says is an error naming the tensor.
+    let e = load_err(&edit(|t, _| {
+        t.remove("full.f0.weight");
+    }));
+    assert_names(&e, &["bad.safetensors", "full.head.weight"]);
 }
 
 #[test]
@@ -254,7 +274,7 @@ fn int8_weights_alone_cannot_reach_the_accumulator_limit() {
     // Only the pre-scaled bias can push a layer past 2^24: even full e3 (64·9 = 576 taps of
     // ±127 against ±128 inputs) stays below it.
     for kind in NetworkKind::ALL {
-        for spec in layer_specs(kind) {
+        for spec in layer_specs(kind, kind.full_res_width()) {
             let worst = (spec.cin * spec.kernel * spec.kernel * 127 * 128) as f64;
             assert!(worst < ACCUMULATOR_LIMIT, "{} {}: {worst}", kind.name(), spec.name);
         }
@@ -292,6 +312,13 @@ type RawTensor = (Dtype, Vec<usize>, Vec<u8>);
 /// `weight_q`/`weight_scale` derived from the weights as training does, every activation scale
 /// 0.01, output scale 0.05.
 fn synthetic_tensors() -> (BTreeMap<String, RawTensor>, HashMap<String, String>) {
+    synthetic_tensors_with(NetworkKind::full_res_width)
+}
+
+/// [`synthetic_tensors`] with an `f0` of `full_res(kind)` channels per network (none when 0).
+fn synthetic_tensors_with(
+    full_res: impl Fn(NetworkKind) -> usize,
+) -> (BTreeMap<String, RawTensor>, HashMap<String, String>) {
     let mut state = 1u32;
     let mut uniform = move || {
         state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
@@ -301,7 +328,7 @@ fn synthetic_tensors() -> (BTreeMap<String, RawTensor>, HashMap<String, String>)
     let mut t = BTreeMap::new();
     for kind in NetworkKind::ALL {
         let n = kind.name();
-        for spec in layer_specs(kind) {
+        for spec in layer_specs(kind, full_res(kind)) {
             let w: Vec<f32> = (0..spec.weight_len()).map(|_| uniform()).collect();
             let b: Vec<f32> = (0..spec.cout).map(|_| uniform() * 0.2).collect();
             let taps = spec.weight_len() / spec.cout;

@@ -1,5 +1,5 @@
-//! The one in-memory image type of the crate, EXR decoding/encoding with the `exr` crate, and
-//! the 8-bit sRGB PNG output people look at.
+//! EXR decoding/encoding of quantsr's one [`Image`] type with the `exr` crate, and the 8-bit
+//! sRGB PNG output people look at.
 
 use std::path::Path;
 
@@ -11,97 +11,7 @@ use crate::SequenceError;
 
 type Result<T> = std::result::Result<T, SequenceError>;
 
-/// A CPU image of `f32` samples: row-major from the top-left pixel (+y down, as in §3 of
-/// docs/ARCHITECTURE.md), channels interleaved per pixel. Used for every image of a frame so the
-/// upload code has one layout to handle: colour and ground truth have 4 channels (RGBA),
-/// motion 2 (du, dv in UV units), depth and the reactive mask 1.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Image {
-    width: u32,
-    height: u32,
-    channels: usize,
-    data: Vec<f32>,
-}
-
-impl Image {
-    /// Wraps `data` (`width * height * channels` samples, row-major, interleaved).
-    ///
-    /// # Panics
-    /// If `channels` is 0 or the length of `data` does not match: a caller bug, not bad input.
-    pub fn new(width: u32, height: u32, channels: usize, data: Vec<f32>) -> Self {
-        assert!(channels > 0, "an image needs at least one channel");
-        let wanted = width as usize * height as usize * channels;
-        assert_eq!(
-            data.len(),
-            wanted,
-            "image data holds {} samples, but {width}x{height}x{channels} needs {wanted}",
-            data.len()
-        );
-        Self { width, height, channels, data }
-    }
-
-    /// An image with every sample set to `value`, e.g. an all-zero motion field.
-    pub fn filled(width: u32, height: u32, channels: usize, value: f32) -> Self {
-        Self::new(width, height, channels, vec![value; width as usize * height as usize * channels])
-    }
-
-    /// An image whose sample at pixel (x, y), channel c is `f(x, y, c)`: for procedural
-    /// content and test fixtures.
-    pub fn from_fn(width: u32, height: u32, channels: usize, mut f: impl FnMut(u32, u32, usize) -> f32) -> Self {
-        let mut data = Vec::with_capacity(width as usize * height as usize * channels);
-        for y in 0..height {
-            for x in 0..width {
-                data.extend((0..channels).map(|c| f(x, y, c)));
-            }
-        }
-        Self::new(width, height, channels, data)
-    }
-
-    /// Width in pixels.
-    pub fn width(&self) -> u32 {
-        self.width
-    }
-
-    /// Height in pixels.
-    pub fn height(&self) -> u32 {
-        self.height
-    }
-
-    /// `[width, height]` in pixels, the form sizes take in the manifest.
-    pub fn size(&self) -> [u32; 2] {
-        [self.width, self.height]
-    }
-
-    /// Samples per pixel.
-    pub fn channels(&self) -> usize {
-        self.channels
-    }
-
-    /// All samples, row-major, interleaved: ready for a texture upload.
-    pub fn data(&self) -> &[f32] {
-        &self.data
-    }
-
-    /// All samples, mutable (the size and channel count stay fixed).
-    pub fn data_mut(&mut self) -> &mut [f32] {
-        &mut self.data
-    }
-
-    /// Gives the samples up without copying.
-    pub fn into_data(self) -> Vec<f32> {
-        self.data
-    }
-
-    /// The samples of pixel (x, y).
-    ///
-    /// # Panics
-    /// If the pixel is outside the image.
-    pub fn pixel(&self, x: u32, y: u32) -> &[f32] {
-        assert!(x < self.width && y < self.height, "pixel ({x}, {y}) outside {}x{}", self.width, self.height);
-        let start = (y as usize * self.width as usize + x as usize) * self.channels;
-        &self.data[start..start + self.channels]
-    }
-}
+pub use quantsr_core::Image;
 
 /// How samples of colour images are stored in EXR files. Depth, motion and the reactive mask
 /// are always stored as f32 (depth precision matters, and they are small).
@@ -141,16 +51,16 @@ fn channel_names(channels: usize) -> Option<&'static [&'static str]> {
 /// `upscale` command's `NNNNN.exr` outputs and for the frame files of a sequence.
 pub fn write_exr(path: impl AsRef<Path>, image: &Image, precision: SamplePrecision) -> Result<()> {
     let path = path.as_ref();
-    let names = channel_names(image.channels).ok_or_else(|| SequenceError::Encode {
+    let names = channel_names(image.channels()).ok_or_else(|| SequenceError::Encode {
         path: path.to_owned(),
-        reason: format!("EXR output takes 1 to 4 channels, this image has {}", image.channels),
+        reason: format!("EXR output takes 1 to 4 channels, this image has {}", image.channels()),
     })?;
-    let pixels = image.width as usize * image.height as usize;
+    let pixels = image.width() as usize * image.height() as usize;
     let list: x::SmallVec<[x::AnyChannel<x::FlatSamples>; 4]> = names
         .iter()
         .enumerate()
         .map(|(c, &name)| {
-            let plane = (0..pixels).map(|p| image.data[p * image.channels + c]);
+            let plane = (0..pixels).map(|p| image.data()[p * image.channels() + c]);
             let samples = match precision {
                 SamplePrecision::F32 => x::FlatSamples::F32(plane.collect()),
                 SamplePrecision::F16 => x::FlatSamples::F16(plane.map(x::f16::from_f32).collect()),
@@ -159,7 +69,7 @@ pub fn write_exr(path: impl AsRef<Path>, image: &Image, precision: SamplePrecisi
         })
         .collect();
     let exr_image = x::Image::from_encoded_channels(
-        (image.width as usize, image.height as usize),
+        (image.width() as usize, image.height() as usize),
         x::Encoding::SMALL_LOSSLESS,
         x::AnyChannels::sort(list),
     );
@@ -176,7 +86,7 @@ pub fn write_exr(path: impl AsRef<Path>, image: &Image, precision: SamplePrecisi
 /// looking at). For the `upscale` command's `--format png` outputs.
 pub fn write_png(path: impl AsRef<Path>, image: &Image) -> Result<()> {
     let path = path.as_ref();
-    let (color, keep) = match image.channels {
+    let (color, keep) = match image.channels() {
         1 => (image::ExtendedColorType::L8, 1),
         3 | 4 => (image::ExtendedColorType::Rgb8, 3),
         n => {
@@ -187,17 +97,16 @@ pub fn write_png(path: impl AsRef<Path>, image: &Image) -> Result<()> {
         }
     };
     let bytes: Vec<u8> = image
-        .data
-        .chunks_exact(image.channels)
+        .data()
+        .chunks_exact(image.channels())
         .flat_map(|px| px[..keep].iter().map(|&v| (display_transform(v) * 255.0).round() as u8))
         .collect();
     write_atomically(path, |tmp| {
-        image::save_buffer_with_format(tmp, &bytes, image.width, image.height, color, image::ImageFormat::Png).map_err(
-            |e| match e {
+        image::save_buffer_with_format(tmp, &bytes, image.width(), image.height(), color, image::ImageFormat::Png)
+            .map_err(|e| match e {
                 image::ImageError::IoError(source) => SequenceError::io(path, "cannot write", source),
                 other => SequenceError::Encode { path: path.to_owned(), reason: other.to_string() },
-            },
-        )
+            })
     })
 }
 

@@ -6,6 +6,7 @@
 //! The parameter step is where the rungs differ: `taau` fills the parameters with fixed
 //! heuristics; the neural rungs predict them.
 
+mod descriptor;
 mod error;
 mod frame_monitor;
 mod network;
@@ -15,6 +16,10 @@ mod textures;
 mod uniforms;
 mod upscaler;
 
+pub use descriptor::{
+    CameraInfo, DispatchInputs, Exposure, FrameInfo, NEURAL_SHARPNESS, TAAU_SHARPNESS, UpscalerDescriptor,
+    UpscalerFlags,
+};
 pub use error::UpscalerError;
 pub use frame_monitor::{FrameReport, TimingSource};
 pub use network::{Autotune, KernelVariant, Math, NetworkProbe, ProbeOutput, kernel_sources};
@@ -26,7 +31,4 @@ pub use quantsr_monitor::{
     Adapt, Controller, ControllerSettings, FrameTimings, JointController, LoadProfile, Precision, QualityTable, Rung,
     SwitchReason, SyntheticLoad, TelemetryLog, TelemetryRecord,
 };
-pub use upscaler::{
-    CameraInfo, DispatchInputs, Exposure, FrameInfo, NEURAL_SHARPNESS, PASS_NAMES, TAAU_SHARPNESS, Upscaler,
-    UpscalerDescriptor, UpscalerFlags,
-};
+pub use upscaler::{PASS_NAMES, Upscaler};

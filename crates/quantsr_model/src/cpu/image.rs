@@ -1,13 +1,7 @@
-//! A plain f32 image: what a texture holds, as the CPU references read and write it.
+//! How the CPU references store into textures: the device's f16 rounding, the storage formats,
+//! and `textureStore` on quantsr's one [`Image`] type.
 
-/// Row-major, interleaved f32 texels: `channels` values per texel, `width` texels per row.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Image {
-    width: u32,
-    height: u32,
-    channels: usize,
-    data: Vec<f32>,
-}
+pub use quantsr_core::Image;
 
 /// How a device rounds an f32 to f16 when it stores into a 16-bit float texture. Vulkan leaves
 /// the choice to the implementation (round to nearest even or toward zero); lavapipe rounds
@@ -71,122 +65,29 @@ impl StorageFormat {
     }
 }
 
-impl Image {
-    /// An image of zeros (what wgpu's zero-initialised textures hold).
-    pub fn new(width: u32, height: u32, channels: usize) -> Self {
-        assert!((1..=16).contains(&channels), "an image has 1 to 16 channels, not {channels}");
-        Self { width, height, channels, data: vec![0.0; width as usize * height as usize * channels] }
-    }
-
-    /// Wraps row-major interleaved data.
-    ///
-    /// # Panics
-    /// When `data` does not hold `width * height * channels` values.
-    pub fn from_data(width: u32, height: u32, channels: usize, data: Vec<f32>) -> Self {
-        assert!((1..=16).contains(&channels), "an image has 1 to 16 channels, not {channels}");
-        assert_eq!(
-            data.len(),
-            width as usize * height as usize * channels,
-            "{width}x{height}x{channels} image data has the wrong length"
-        );
-        Self { width, height, channels, data }
-    }
-
-    /// An image whose channel `c` of texel `(x, y)` is `f(x, y, c)`.
-    pub fn from_fn(width: u32, height: u32, channels: usize, mut f: impl FnMut(u32, u32, usize) -> f32) -> Self {
-        let mut image = Self::new(width, height, channels);
-        for y in 0..height {
-            for x in 0..width {
-                let i = image.index(x, y);
-                for c in 0..channels {
-                    image.data[i + c] = f(x, y, c);
-                }
-            }
-        }
-        image
-    }
-
-    /// Width in texels.
-    pub fn width(&self) -> u32 {
-        self.width
-    }
-
-    /// Height in texels.
-    pub fn height(&self) -> u32 {
-        self.height
-    }
-
-    /// `[width, height]`.
-    pub fn size(&self) -> [u32; 2] {
-        [self.width, self.height]
-    }
-
-    /// Values per texel.
-    pub fn channels(&self) -> usize {
-        self.channels
-    }
-
-    /// All values, row-major and interleaved.
-    pub fn data(&self) -> &[f32] {
-        &self.data
-    }
-
-    /// The channels of texel `(x, y)`.
-    pub fn pixel(&self, x: u32, y: u32) -> &[f32] {
-        let i = self.index(x, y);
-        &self.data[i..i + self.channels]
-    }
-
-    /// The top-left `size` texels (the part of a larger input texture a frame renders into).
-    pub fn crop(&self, size: [u32; 2]) -> Self {
-        assert!(size[0] <= self.width && size[1] <= self.height, "crop {size:?} exceeds {:?}", self.size());
-        Self::from_fn(size[0], size[1], self.channels, |x, y, c| self.pixel(x, y)[c])
-    }
-
-    /// WGSL's `textureLoad` of a float texture: four channels, missing colour channels read 0
-    /// and a missing alpha reads 1.
-    ///
-    /// # Panics
-    /// When `p` lies outside the image: every kernel clamps or bounds-checks its loads, and a
-    /// load that does not is a bug this reference reports rather than hides.
-    pub fn load(&self, p: [i32; 2]) -> [f32; 4] {
-        assert!(
-            p[0] >= 0 && p[1] >= 0 && (p[0] as u32) < self.width && (p[1] as u32) < self.height,
-            "out-of-bounds load at {p:?} from a {}x{} image",
-            self.width,
-            self.height
-        );
-        let texel = self.pixel(p[0] as u32, p[1] as u32);
-        let mut out = [0.0, 0.0, 0.0, 1.0];
-        // Images of more than four channels (the network's 16 parameters, which the GPU keeps
-        // in four textures) load their first four, as the first texture would.
-        let n = self.channels.min(4);
-        out[..n].copy_from_slice(&texel[..n]);
-        out
-    }
-
-    /// WGSL's `textureStore` into a storage texture of `format`: keeps the channels the format
+/// WGSL's `textureStore` on the CPU: what the references write their storage textures with.
+pub trait TextureStore {
+    /// Stores `value` at `p` into a storage texture of `format`: keeps the channels the format
     /// has, rounded to its precision.
     ///
     /// # Panics
     /// When `p` is outside the image or the image's channel count is not the format's.
-    pub fn store(&mut self, p: [i32; 2], format: StorageFormat, value: [f32; 4]) {
-        assert_eq!(self.channels, format.channels(), "storing {format:?} into a {}-channel image", self.channels);
+    fn store(&mut self, p: [i32; 2], format: StorageFormat, value: [f32; 4]);
+}
+
+impl TextureStore for Image {
+    fn store(&mut self, p: [i32; 2], format: StorageFormat, value: [f32; 4]) {
+        assert_eq!(self.channels(), format.channels(), "storing {format:?} into a {}-channel image", self.channels());
         assert!(
-            p[0] >= 0 && p[1] >= 0 && (p[0] as u32) < self.width && (p[1] as u32) < self.height,
+            p[0] >= 0 && p[1] >= 0 && (p[0] as u32) < self.width() && (p[1] as u32) < self.height(),
             "out-of-bounds store at {p:?} into a {}x{} image",
-            self.width,
-            self.height
+            self.width(),
+            self.height()
         );
         let i = self.index(p[0] as u32, p[1] as u32);
-        for (c, v) in value.iter().take(self.channels).enumerate() {
-            self.data[i + c] = format.round(*v);
+        for (c, v) in value.iter().take(format.channels()).enumerate() {
+            self.data_mut()[i + c] = format.round(*v);
         }
-    }
-
-    fn index(&self, x: u32, y: u32) -> usize {
-        assert!(x < self.width && y < self.height, "texel ({x}, {y}) outside a {}x{} image", self.width, self.height);
-        (y as usize * self.width as usize + x as usize) * self.channels
     }
 }
 
@@ -195,14 +96,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn loads_fill_missing_channels_like_texture_load() {
-        let image = Image::from_data(1, 1, 2, vec![0.25, 0.5]);
-        assert_eq!(image.load([0, 0]), [0.25, 0.5, 0.0, 1.0]);
-    }
-
-    #[test]
     fn rgba16float_stores_round_to_nearest_half() {
-        let mut image = Image::new(1, 1, 4);
+        let mut image = Image::zeros(1, 1, 4);
         image.store(
             [0, 0],
             StorageFormat::Rgba16Float(F16Rounding::NearestEven),
@@ -236,6 +131,6 @@ mod tests {
     #[test]
     #[should_panic(expected = "out-of-bounds load")]
     fn out_of_bounds_loads_are_reported() {
-        Image::new(2, 2, 1).load([2, 0]);
+        Image::zeros(2, 2, 1).load([2, 0]);
     }
 }

@@ -26,6 +26,6 @@ pub mod sharpen;
 pub mod taau_params;
 
 pub use common::FrameConstants;
-pub use image::{F16Rounding, Image, StorageFormat};
+pub use image::{F16Rounding, Image, StorageFormat, TextureStore};
 pub use pipeline::{CpuFrameInputs, CpuNetworkRung, CpuUpscaler, CpuUpscalerDescriptor, FrameTextures};
 pub use sharpen::DebugView;

@@ -10,8 +10,7 @@ use super::common::{
 use super::image::Image;
 use super::resolve::sample_history;
 
-/// Channels of the network input tensor.
-pub const INPUT_CHANNELS: usize = 16;
+pub use crate::weights::INPUT_CHANNELS;
 
 /// What the network input reads.
 #[derive(Debug, Clone, Copy)]
@@ -140,7 +139,7 @@ mod tests {
     fn channels_follow_the_contract() {
         let color = Image::from_fn(6, 4, 4, |x, _, c| if c < 3 { 0.5 + x as f32 * 0.1 } else { 1.0 });
         let depth = Image::from_fn(6, 4, 1, |x, _, _| if x < 3 { 0.5 } else { 0.25 });
-        let motion = Image::new(6, 4, 2);
+        let motion = Image::zeros(6, 4, 2);
         let features = Image::from_fn(6, 4, 4, |_, _, c| [0.2, 0.3, 0.0, 0.0][c]);
         let history = Image::from_fn(12, 8, 4, |_, _, c| [0.1, 0.2, 0.3, 8.0][c]);
         let feedback = Image::from_fn(6, 4, 2, |_, _, c| [0.5, -0.5][c]);

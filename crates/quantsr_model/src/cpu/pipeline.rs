@@ -12,7 +12,8 @@ use super::prepare::{PrepareInputs, prepare};
 use super::resolve::{ResolveInputs, resolve};
 use super::sharpen::{DebugView, SharpenInputs, sharpen};
 use super::taau_params::taau_params;
-use crate::network::{Tensor, activate, forward_f16, forward_f32, forward_int8};
+use crate::Tensor;
+use crate::network::{activate, forward_f16, forward_f32, forward_int8};
 use crate::precision::NetworkPrecision;
 use crate::weights::Network;
 
@@ -110,9 +111,9 @@ impl CpuUpscaler {
             frame_index: 0,
             // What the GPU upscaler's warm-up dispatch (render size 1×1) leaves behind.
             prev_render_size: [1, 1],
-            history: [Image::new(w, h, 4), Image::new(w, h, 4)],
-            depth_history: [Image::new(1, 1, 1), Image::new(1, 1, 1)],
-            feedback: Image::new(1, 1, 2),
+            history: [Image::zeros(w, h, 4), Image::zeros(w, h, 4)],
+            depth_history: [Image::zeros(1, 1, 1), Image::zeros(1, 1, 1)],
+            feedback: Image::zeros(1, 1, 2),
             rung: None,
             last: None,
         }
@@ -297,9 +298,9 @@ mod tests {
     fn a_flat_static_image_stays_flat_and_accumulates_history() {
         let color = Image::from_fn(8, 6, 4, |_, _, c| [0.5, 0.25, 2.0, 1.0][c]);
         let depth = Image::from_fn(8, 6, 1, |_, _, _| 0.5);
-        let motion = Image::new(8, 6, 2);
+        let motion = Image::zeros(8, 6, 2);
         let mut up = upscaler();
-        let mut out = Image::new(1, 1, 4);
+        let mut out = Image::zeros(1, 1, 4);
         for i in 0..6 {
             let jitter = [0.25 * (i % 2) as f32 - 0.125, 0.125];
             out = up.dispatch(&flat_frame(&color, &depth, &motion, jitter));
@@ -326,7 +327,7 @@ mod tests {
     fn the_first_frame_and_reset_frames_discard_history() {
         let color = Image::from_fn(8, 6, 4, |x, _, _| x as f32 * 0.1);
         let depth = Image::from_fn(8, 6, 1, |_, _, _| 0.5);
-        let motion = Image::new(8, 6, 2);
+        let motion = Image::zeros(8, 6, 2);
         let mut up = upscaler();
         up.dispatch(&flat_frame(&color, &depth, &motion, [0.0, 0.0]));
         assert!(up.last_frame().unwrap().frame.reset);
@@ -343,9 +344,9 @@ mod tests {
     #[test]
     #[should_panic(expected = "render size")]
     fn render_sizes_beyond_the_maximum_are_rejected() {
-        let color = Image::new(9, 6, 4);
-        let depth = Image::new(9, 6, 1);
-        let motion = Image::new(9, 6, 2);
+        let color = Image::zeros(9, 6, 4);
+        let depth = Image::zeros(9, 6, 1);
+        let motion = Image::zeros(9, 6, 2);
         let mut inputs = flat_frame(&color, &depth, &motion, [0.0, 0.0]);
         inputs.render_size = [9, 6];
         upscaler().dispatch(&inputs);

@@ -9,7 +9,7 @@ use super::common::{
     FrameConstants, LUMA, Vec2, Vec3, clamp, clamp_render, clamp_to, exposure, inverse_depth, offset, sanitize, select,
     smoothstep, tonemap,
 };
-use super::image::{F16Rounding, Image, StorageFormat};
+use super::image::{F16Rounding, Image, StorageFormat, TextureStore};
 
 /// What prepare reads. Inputs are at least `render_size`; only their top-left `render_size`
 /// texels are read.
@@ -44,9 +44,9 @@ pub struct PrepareOutputs {
 pub fn prepare(frame: &FrameConstants, inputs: &PrepareInputs<'_>, f16_rounding: F16Rounding) -> PrepareOutputs {
     let [w, h] = frame.render_size;
     let mut out = PrepareOutputs {
-        dilated_motion: Image::new(w, h, 2),
-        features: Image::new(w, h, 4),
-        depth: Image::new(w, h, 1),
+        dilated_motion: Image::zeros(w, h, 2),
+        features: Image::zeros(w, h, 4),
+        depth: Image::zeros(w, h, 1),
     };
     for y in 0..h as i32 {
         for x in 0..w as i32 {

@@ -10,7 +10,7 @@ use super::common::{
     FrameConstants, Vec2, Vec3, clamp, clamp_render, clamp_to, exposure, is_finite3, mix3, offset, rgb_to_ycocg,
     sanitize, select, tonemap, ycocg_to_rgb,
 };
-use super::image::{F16Rounding, Image, StorageFormat};
+use super::image::{F16Rounding, Image, StorageFormat, TextureStore};
 
 /// What resolve reads.
 #[derive(Debug, Clone, Copy)]
@@ -31,7 +31,7 @@ pub struct ResolveInputs<'a> {
 /// (`f16_rounding`).
 pub fn resolve(frame: &FrameConstants, inputs: &ResolveInputs<'_>, f16_rounding: F16Rounding) -> Image {
     let [w, h] = frame.display_size;
-    let mut history = Image::new(w, h, 4);
+    let mut history = Image::zeros(w, h, 4);
     for y in 0..h as i32 {
         for x in 0..w as i32 {
             let value = resolve_pixel(frame, inputs, [x, y]);

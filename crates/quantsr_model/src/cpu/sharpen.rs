@@ -8,7 +8,7 @@
 use super::common::{
     FrameConstants, Vec2, Vec3, clamp, clamp_render, clamp_to, exposure, inverse_tonemap, offset, sanitize,
 };
-use super::image::{Image, StorageFormat};
+use super::image::{Image, StorageFormat, TextureStore};
 pub use crate::DebugView;
 
 /// What the output pass reads.
@@ -28,7 +28,7 @@ pub struct SharpenInputs<'a> {
 /// the debug view `frame.debug_view`, stored as `format` (the caller's output format).
 pub fn sharpen(frame: &FrameConstants, inputs: &SharpenInputs<'_>, format: StorageFormat) -> Image {
     let [w, h] = frame.display_size;
-    let mut output = Image::new(w, h, 4);
+    let mut output = Image::zeros(w, h, 4);
     for y in 0..h as i32 {
         for x in 0..w as i32 {
             let p = [x, y];

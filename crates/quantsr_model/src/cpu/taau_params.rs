@@ -6,13 +6,13 @@
 //! The oracle for `shaders/upscaler/taau_params.wgsl`.
 
 use super::common::{FrameConstants, clamp, mix};
-use super::image::{F16Rounding, Image, StorageFormat};
+use super::image::{F16Rounding, Image, StorageFormat, TextureStore};
 
 /// Computes the `rgba16float` parameter texture (`render_size`) from prepare's features, rounded
 /// to f16 as the device does (`f16_rounding`).
 pub fn taau_params(frame: &FrameConstants, features: &Image, f16_rounding: F16Rounding) -> Image {
     let [w, h] = frame.render_size;
-    let mut params = Image::new(w, h, 4);
+    let mut params = Image::zeros(w, h, 4);
     for y in 0..h as i32 {
         for x in 0..w as i32 {
             let f = features.load([x, y]);

@@ -322,13 +322,9 @@ pub(crate) fn layer_kernel(
             for &(ky, kx) in &taps {
                 let _ = writeln!(s, "    {{");
                 for p in 0..px {
-                    let (q, check) = source_coord(src, p, ky - pad, kx - pad, stride);
-                    let _ = writeln!(s, "        let q{p} = {};", q.replace('S', &format!("size{si}")));
-                    let _ = writeln!(
-                        s,
-                        "        let ok{p} = {};",
-                        check.replace("Q", &format!("q{p}")).replace("S", &format!("size{si}"))
-                    );
+                    let (q, check) = source_coord(src, p, ky - pad, kx - pad, stride, &format!("size{si}"));
+                    let _ = writeln!(s, "        let q{p} = {q};");
+                    let _ = writeln!(s, "        let ok{p} = {check};");
                     let _ = writeln!(s, "        let i{p} = tensor_index(q{p}, size{si}, {g4}u, 0u);");
                     if math == Math::F16Packed {
                         for j in 0..groups {
@@ -479,16 +475,18 @@ fn vec4_lit(v: &[f32]) -> String {
     format!("vec4<f32>({})", v.iter().map(|&x| lit(x)).collect::<Vec<_>>().join(", "))
 }
 
-/// The WGSL expression of the source coordinate read by output pixel (x0 + p, y) at tap offset
-/// (dy, dx) and its validity test, with `Q` (the coordinate) and `S` (the source's size) as
-/// placeholders.
-fn source_coord(src: &Source, p: usize, dy: i32, dx: i32, stride: i32) -> (String, &'static str) {
+/// The WGSL expression of the source coordinate `q{p}` read by output pixel (x0 + p, y) at tap
+/// offset (dy, dx) and its validity test, for a source whose size is the WGSL value `size`.
+fn source_coord(src: &Source, p: usize, dy: i32, dx: i32, stride: i32, size: &str) -> (String, String) {
     if src.upsample {
         // Nearest ×2 from a coarser level; an empty level (tiny render sizes) reads zero.
-        (format!("up_coord(vec2<u32>(x0 + {p}u, y), S)"), "all(S > vec2<u32>(0u))")
+        (format!("up_coord(vec2<u32>(x0 + {p}u, y), {size})"), format!("all({size} > vec2<u32>(0u))"))
     } else if dy == 0 && dx == 0 && stride == 1 {
-        (format!("vec2<i32>(vec2<u32>(x0 + {p}u, y))"), "true")
+        (format!("vec2<i32>(vec2<u32>(x0 + {p}u, y))"), "true".to_owned())
     } else {
-        (format!("vec2<i32>(vec2<u32>(x0 + {p}u, y)) * {stride} + vec2<i32>({dx}, {dy})"), "inside(Q, S)")
+        (
+            format!("vec2<i32>(vec2<u32>(x0 + {p}u, y)) * {stride} + vec2<i32>({dx}, {dy})"),
+            format!("inside(q{p}, {size})"),
+        )
     }
 }

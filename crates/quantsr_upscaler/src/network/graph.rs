@@ -3,9 +3,10 @@
 
 use quantsr_model::Network;
 
-/// The activation tensors between layers, in the order they are produced. The head writes the
-/// parameter textures instead of a tensor.
-pub(crate) const TENSORS: [&str; 10] = ["input", "d1", "e1", "d2", "e2a", "e2b", "d3", "e3", "u2", "u1"];
+/// The activation tensors between layers, in the order they are produced (`f0` only in a
+/// network with the full-resolution layer). The head writes the parameter textures instead of a
+/// tensor.
+pub(crate) const TENSORS: [&str; 11] = ["input", "d1", "e1", "d2", "e2a", "e2b", "d3", "e3", "u2", "u1", "f0"];
 
 /// One input of a layer.
 #[derive(Debug, Clone)]
@@ -23,7 +24,7 @@ pub(crate) struct Source {
 /// One layer of the graph.
 #[derive(Debug, Clone)]
 pub(crate) struct LayerNode {
-    /// Index into the network's layers (`quantsr_model::LAYER_NAMES` order).
+    /// Index into the network's layers ([`Network::layers`], `quantsr_model::LAYER_NAMES` order).
     pub layer: usize,
     /// Its inputs, concatenated in this order.
     pub sources: Vec<Source>,
@@ -36,8 +37,9 @@ pub(crate) struct LayerNode {
 /// A layer's wiring: its name, the tensors it reads (and whether upsampled), its output level.
 type Wire = (&'static str, &'static [(&'static str, bool)], u32);
 
-/// Every layer's wiring, as `run_graph` connects them.
-const WIRING: [Wire; 10] = [
+/// Every layer's wiring, as `run_graph` connects them; the head's last source is `f0`, read only
+/// where the network has it.
+const WIRING: [Wire; 11] = [
     ("d1", &[("input", false)], 1),
     ("e1", &[("d1", false)], 1),
     ("d2", &[("e1", false)], 2),
@@ -47,7 +49,8 @@ const WIRING: [Wire; 10] = [
     ("e3", &[("d3", false)], 3),
     ("u2", &[("e3", true), ("e2b", false)], 2),
     ("u1", &[("u2", true), ("e1", false)], 1),
-    ("head", &[("u1", true), ("input", false)], 0),
+    ("f0", &[("input", false)], 0),
+    ("head", &[("u1", true), ("input", false), ("f0", false)], 0),
 ];
 
 fn tensor_index(name: &str) -> usize {
@@ -59,12 +62,16 @@ pub(crate) fn layer_nodes(net: &Network) -> Vec<LayerNode> {
     let mut level = [0u32; TENSORS.len()];
     let mut channels = [0usize; TENSORS.len()];
     channels[0] = quantsr_model::INPUT_CHANNELS;
+    let has = |name: &str| net.layers.iter().any(|l| l.spec.name == name);
     WIRING
         .iter()
+        .filter(|(name, ..)| has(name))
         .enumerate()
         .map(|(layer, (name, reads, out_level))| {
+            debug_assert_eq!(net.layers[layer].spec.name, *name, "the network's layers run in the wiring's order");
             let sources = reads
                 .iter()
+                .filter(|(t, _)| *t == "input" || has(t))
                 .map(|(t, upsample)| {
                     let i = tensor_index(t);
                     Source { tensor: i, level: level[i], channels: channels[i], upsample: *upsample }

@@ -97,7 +97,7 @@ impl NetworkProbe {
                 hwc(input).iter().flat_map(|&v| half::f16::from_f32(v).to_bits().to_le_bytes()).collect()
             }
             NetworkPrecision::Int8 => {
-                let q = quantsr_model::network::quantize_input(&self.network, input);
+                let q = self.network.quantize_input(input);
                 return self.run_quantized(&q);
             }
         };
