@@ -57,7 +57,9 @@ def write_report(out_dir: Path, phases: dict, validation: dict | None, timings: 
     summary = {
         "phases": {
             n: {
-                "steps": p["steps"],
+                # A phase kept from an earlier weight file (`reuse_lite`) ran no steps here.
+                "steps": p.get("steps", 0),
+                "kept_from": p.get("from"),
                 "minutes": p["seconds"] / 60,
                 "final_loss": float(np.mean([r["loss"] for r in p["log"][-20:]])) if p.get("log") else None,
                 "first_loss": float(np.mean([r["loss"] for r in p["log"][:20]])) if p.get("log") else None,
