@@ -112,11 +112,6 @@ impl ComputeKernel {
         })
     }
 
-    /// The WGSL names of bind group `group`'s bindings, in `@binding` order.
-    pub fn binding_names(&self, group: u32) -> impl Iterator<Item = &str> {
-        self.bindings[group as usize].iter().map(|(_, n)| n.as_str())
-    }
-
     /// Records this kernel into an open compute pass.
     pub fn record(&self, pass: &mut wgpu::ComputePass<'_>, groups: &[&wgpu::BindGroup], workgroups: [u32; 3]) {
         pass.set_pipeline(&self.pipeline);

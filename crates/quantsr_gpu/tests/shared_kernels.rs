@@ -3,8 +3,8 @@
 //! references catch a kernel that stopped doing the work it is timed for (a loop the compiler
 //! dropped, a wrong operand). The self-test probes compare themselves (`run_selftests`).
 
-use half::f16;
 use quantsr_gpu::{ComputeKernel, GpuContext, load_shader, read_buffer, test_gpu, validate_wgsl, wgpu};
+use quantsr_model::cpu::F16Rounding;
 use wgpu::util::DeviceExt;
 
 const WORKGROUPS: u32 = 4;
@@ -114,12 +114,8 @@ fn the_f16_peak_kernel_computes_its_multiply_add_chains_in_f16() {
     // multiply-add or not (lavapipe mixes them): the chains climb towards their fixed point
     // from below, so every device's result lies between the chains rounded toward zero at every
     // step (the slowest climb) and rounded to nearest.
-    let nearest = |x: f32| f16::from_f32(x).to_f32();
-    let toward_zero = |x: f32| {
-        let h = f16::from_f32(x);
-        let h = if h.to_f32().abs() > x.abs() { f16::from_bits(h.to_bits() - 1) } else { h };
-        h.to_f32()
-    };
+    let nearest = |x: f32| F16Rounding::NearestEven.round(x);
+    let toward_zero = |x: f32| F16Rounding::TowardZero.round(x);
     for (id, g) in gpu.iter().enumerate() {
         let (lo, hi) = (fma_chains_cpu(id as u32, 300, toward_zero), fma_chains_cpu(id as u32, 300, nearest));
         assert!(
