@@ -4,10 +4,11 @@
 #   scripts/heldout-eval.sh render                 # render the held-out sequences once
 #   scripts/heldout-eval.sh eval TAG [WEIGHTS]     # score taau and every rung with WEIGHTS
 #                                                  # (default: the built-in networks)
-#   scripts/heldout-eval.sh table [OUT.json]       # the joint controller's quality table: PSNR
-#                                                  # of every rung at render scales 1, 0.85, 0.7,
-#                                                  # 0.5, mean over the held-out families at 960x540
-#                                                  # (default OUT: assets/reports/adapt/quality_table.json)
+#   scripts/heldout-eval.sh table [OUT.json [WEIGHTS]]  # the joint controller's quality table:
+#                                                  # PSNR of every rung at render scales 1, 0.85,
+#                                                  # 0.7, 0.5, mean over the held-out families at
+#                                                  # 960x540 (default OUT:
+#                                                  # assets/reports/adapt/quality_table.json)
 #
 # Sequences go to $HELDOUT_DIR (default out/heldout), results to $HELDOUT_DIR/results/SEQ.TAG.json.
 # Uses target/release/quantsr (built when missing). Kernels are not autotuned, so runs compare.
@@ -51,6 +52,8 @@ case "${1:-}" in
     ;;
   table)
     out=${2:-assets/reports/adapt/quality_table.json}
+    weights=()
+    [ -n "${3:-}" ] && weights=(--weights "$3")
     mkdir -p "$DIR/table"
     # Ratios whose render sizes are 1, 0.85, 0.7 and 0.5 of the 2x render size per axis.
     declare -A RATIO=([1.0]=2 [0.85]=2.352941 [0.7]=2.857143 [0.5]=4)
@@ -64,7 +67,8 @@ case "${1:-}" in
         d="$DIR/table/${seq}_$scale"
         [ -f "$d/sequence.json" ] ||
           "$BIN" render ${SRC[$seq]} --display 960x540 --scale "${RATIO[$scale]}" --frames 32 --out "$d"
-        [ -f "$d.json" ] || "$BIN" eval --seq "$d" --method taau,neural-f32,neural-int8,neural-lite-int8 --json "$d.json.tmp"
+        [ -f "$d.json" ] || "$BIN" eval --seq "$d" --method taau,neural-f32,neural-int8,neural-lite-int8 \
+          "${weights[@]}" --json "$d.json.tmp"
         [ -f "$d.json" ] || mv "$d.json.tmp" "$d.json"
       done
     done
@@ -92,7 +96,7 @@ print(json.dumps(table))
 PY
     ;;
   *)
-    sed -n 2,13p "$0"
+    sed -n 2,14p "$0"
     exit 2
     ;;
 esac

@@ -135,10 +135,14 @@ def cmd_distill(cfg: Config, args) -> dict:
     lite = ParamNet("lite").to(memory_format=torch.channels_last)
     rec = train_phase(
         "lite", lite, lambda n: f32_forward(n, cfg.bf16), seqs, cfg, cfg.distill,
-        extra_loss=distill_loss(t_fn, {}), seed=3,
+        extra_loss=distill_loss(t_fn, {}, cfg.distill_weight), seed=3,
     )
-    rec_q = qat_phase(cfg, "lite_qat", lite, seqs, cfg.lite_qat, extra_loss=distill_loss(t_fn, {}, 0.5), seed=4)
-    return {"lite": rec["seconds"], "lite_qat": rec_q["seconds"]}
+    rec_a = train_phase(
+        "lite_anneal", lite, lambda n: f32_forward(n, cfg.bf16), seqs, cfg, cfg.lite_anneal,
+        extra_loss=distill_loss(t_fn, {}, cfg.distill_weight), seed=6,
+    )
+    rec_q = qat_phase(cfg, "lite_qat", lite, seqs, cfg.lite_qat, extra_loss=distill_loss(t_fn, {}, 0.5 * cfg.distill_weight), seed=4)
+    return {"lite": rec["seconds"], "lite_anneal": rec_a["seconds"], "lite_qat": rec_q["seconds"]}
 
 
 def trained_models(cfg: Config):
@@ -259,7 +263,7 @@ def cmd_report(cfg: Config, args) -> dict:
     from .report import write_report
 
     phases = {}
-    for name in ("full", FULL_F32, "full_qat", "lite", "lite_qat"):
+    for name in ("full", FULL_F32, "full_qat", "lite", "lite_anneal", "lite_qat"):
         p = cfg.run_dir / f"{name}.pt"
         if p.exists():
             phases[name] = device.load(p)["record"]
