@@ -38,7 +38,8 @@ test: vulkan
 	$(CARGO) test --workspace --doc
 
 ## make train: regenerate training data, train every network and export assets/models (about
-## 95 minutes on a 2-core CPU; run it on an idle machine, never while cargo builds).
+## an hour on a 2-core CPU: ~20 min rendering, ~37 min training; run it on an idle machine,
+## never while cargo builds).
 ## TRAIN_DEVICE=cuda (or auto) trains on a GPU; the default, the CPU, is what the weights
 ## in assets/models reproduce.
 TRAIN_DEVICE ?= cpu
