@@ -34,6 +34,10 @@ declare -A SPEC=(
 )
 ORDER="level_960 level_f20_960 patterns_960 clearcoat_960 morphcube_960 level_480 patterns_480 clearcoat_480 level_x1.5_960 level_x3_960"
 
+# Both `eval` and `table` take an optional weight file as their third argument.
+weights=()
+[ -n "${3:-}" ] && weights=(--weights "$3")
+
 case "${1:-}" in
   render)
     for s in $ORDER; do
@@ -42,8 +46,6 @@ case "${1:-}" in
     ;;
   eval)
     tag=${2:?usage: heldout-eval.sh eval TAG [WEIGHTS]}
-    weights=()
-    [ -n "${3:-}" ] && weights=(--weights "$3")
     mkdir -p "$DIR/results"
     for s in $ORDER; do
       "$BIN" eval --seq "$DIR/$s" --method taau,neural-f32,neural-int8,neural-lite-int8 \
@@ -52,8 +54,6 @@ case "${1:-}" in
     ;;
   table)
     out=${2:-assets/reports/adapt/quality_table.json}
-    weights=()
-    [ -n "${3:-}" ] && weights=(--weights "$3")
     mkdir -p "$DIR/table"
     # Ratios whose render sizes are 1, 0.85, 0.7 and 0.5 of the 2x render size per axis.
     declare -A RATIO=([1.0]=2 [0.85]=2.352941 [0.7]=2.857143 [0.5]=4)

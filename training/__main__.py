@@ -316,7 +316,7 @@ def main(argv=None) -> int:
         choices=sorted(PRESETS),
         default="full",
         help="full (make train), quick (= --quick), large (960x540 data, faster motion; a GPU recipe), "
-        "grow (full grown from the committed weights with the full-resolution layer f0)",
+        "grow (full grown from the committed weights: new layers such as f0 start without effect)",
     )
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default 1: see training/README.md)")
     ap.add_argument(

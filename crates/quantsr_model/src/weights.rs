@@ -20,9 +20,8 @@ use crate::tensor_file::{self, TensorFile};
 /// `f0` only in a network that has the full-resolution layer ([`NetworkKind::full_res_width`]).
 pub const LAYER_NAMES: [&str; 11] = ["d1", "e1", "d2", "e2a", "e2b", "d3", "e3", "u2", "u1", "f0", "head"];
 
-/// Channels of the network's input tensor (NETWORK.md "Input tensor"), in both networks; one
-/// definition with the input tensor's builder.
-/// Channels of the network input tensor (training/NETWORK.md "Input").
+/// Channels of the network's input tensor (NETWORK.md "Input tensor"), in both networks; the
+/// CPU input builder (`cpu::network_input`) re-exports it.
 pub const INPUT_CHANNELS: usize = 16;
 
 /// Channels of the network's output (NETWORK.md "Output"), in both networks.
